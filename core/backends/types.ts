@@ -1,0 +1,39 @@
+// The interface every ML runtime presents to the rest of the code; runtimes themselves stay in core/backends/.
+
+/** What ran a model: recorded with every score. */
+export type RuntimeStamp = {
+  /** 'onnxruntime' or 'tfjs'. */
+  runtime: 'onnxruntime' | 'tfjs';
+  /** ONNX: execution provider actually used ('cuda' | 'cpu'); TF.js: backend name ('tensorflow' | 'wasm' | 'cpu'). */
+  backend: string;
+  /** Library version, e.g. onnxruntime-node 1.30.0 or @tensorflow/tfjs-core 4.22.0. */
+  version: string;
+};
+
+/** A dense float32 tensor. */
+export type Tensor = { data: Float32Array; dims: number[] };
+
+/** A loaded model, ready to run on a batch. */
+export interface LoadedModel {
+  readonly format: 'onnx' | 'tfjs';
+  /** Declared input dims, null where dynamic (e.g. [null, 3, 224, 224]). */
+  readonly inputDims: (number | null)[];
+  /** Declared output dims when known, null where dynamic or unknown. */
+  readonly outputDims: (number | null)[] | null;
+  readonly runtime: RuntimeStamp;
+  /**
+   * Run a batch. `input.dims[0]` may be any N >= 1: a model with a fixed batch dimension is fed in
+   * chunks of that size (the last chunk padded) and the result trimmed back to N rows.
+   * Returns the model's first output as given, e.g. [N, classes].
+   */
+  run(input: Tensor): Promise<Tensor>;
+  dispose(): Promise<void>;
+}
+
+/** Options fixed by the server or CLI, never by a manifest. */
+export type LoadOptions = {
+  /** ONNX execution providers to try in order. Default: ['cuda', 'cpu'] (cuda only if the build has it). */
+  executionProviders?: ('cuda' | 'cpu')[];
+  /** Intra-op threads for ONNX. Default: number of CPU cores. */
+  threads?: number;
+};

@@ -1,0 +1,47 @@
+// Progress output for long CLI work: a redrawn bar on a TTY, a line every few seconds otherwise.
+
+export type Progress = {
+  /** Advance by `n` items. */
+  tick(n?: number): void;
+  /** Print the final line. */
+  done(message?: string): void;
+};
+
+/**
+ * A progress reporter on stderr.
+ *
+ * @example
+ * const p = progress('predict', images.length); for (...) p.tick(); p.done('1234 images/s');
+ */
+export function progress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+  const start = Date.now();
+  let count = 0;
+  let lastDraw = 0;
+  const tty = stream.isTTY === true;
+  const interval = tty ? 100 : 5000;
+
+  const line = () => {
+    const elapsed = (Date.now() - start) / 1000;
+    const rate = elapsed > 0 ? count / elapsed : 0;
+    const pct = total > 0 ? Math.min(100, (100 * count) / total) : 100;
+    const eta = rate > 0 && total > count ? `${Math.ceil((total - count) / rate)}s left` : '';
+    const width = 24;
+    const filled = Math.round((pct / 100) * width);
+    const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+    return `${label} ${bar} ${count}/${total} ${pct.toFixed(0)}% ${rate.toFixed(1)}/s ${eta}`.trimEnd();
+  };
+
+  return {
+    tick(n = 1) {
+      count += n;
+      const now = Date.now();
+      if (now - lastDraw < interval && count < total) return;
+      lastDraw = now;
+      stream.write(tty ? `\r${line()}\u001b[K` : `${line()}\n`);
+    },
+    done(message) {
+      const tail = message ? ` — ${message}` : '';
+      stream.write(tty ? `\r${line()}${tail}\u001b[K\n` : `${line()}${tail}\n`);
+    },
+  };
+}
