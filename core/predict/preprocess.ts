@@ -1,5 +1,5 @@
 // Image preprocessing as an InputSpec says: decode with sharp, orient, flatten, colour, resize, normalise, lay out.
-import sharp from 'sharp';
+import sharp, { type OutputInfo } from 'sharp';
 import type { Tensor } from '../backends/types.js';
 import { type InputSpec, inputKey } from '../bundle/manifest.js';
 import { errorMessage, SketchboardError } from '../errors.js';
@@ -43,7 +43,7 @@ export async function decodeImage(path: string, spec: InputSpec): Promise<Buffer
     })
     .removeAlpha()
     .raw();
-  let out: { data: Buffer; info: sharp.OutputInfo };
+  let out: { data: Buffer; info: OutputInfo };
   try {
     out = await img.toBuffer({ resolveWithObject: true });
   } catch (err) {
