@@ -1,6 +1,5 @@
 // The competition's output.csv: `ID,image_path,target`, one row per test image in test.csv order.
-import { stringify } from 'csv-stringify/sync';
-import { writeFileAtomic } from '../data/io.js';
+import { writeCsv } from '../data/csv.js';
 import { SketchboardError } from '../errors.js';
 
 /** Header of output.csv (a public contract, see DESIGN.md). */
@@ -9,25 +8,26 @@ export const OUTPUT_COLUMNS = ['ID', 'image_path', 'target'] as const;
 /** A test image as test.csv lists it. */
 export type OutputItem = { id: string; relPath: string };
 
+type OutputRow = Record<(typeof OUTPUT_COLUMNS)[number], string | number>;
+
 /**
- * output.csv text for test items (in test.csv order) and their predicted classes.
+ * output.csv rows for test items (in test.csv order) and their predicted classes.
  *
  * @example
- * outputCsv([{ id: '0', relPath: '0.png' }], Int32Array.of(7)); // 'ID,image_path,target\n0,0.png,7\n'
+ * outputRows([{ id: '0', relPath: '0.png' }], Int32Array.of(7)); // [{ ID: '0', image_path: '0.png', target: 7 }]
  */
-export function outputCsv(items: readonly OutputItem[], predictions: ArrayLike<number>): string {
+export function outputRows(items: readonly OutputItem[], predictions: ArrayLike<number>): OutputRow[] {
   if (items.length !== predictions.length) {
     throw new SketchboardError(
       'internal',
       `output.csv: ${items.length} test images but ${predictions.length} predictions`,
     );
   }
-  const rows = items.map((item, i) => [item.id, item.relPath, String(predictions[i])]);
-  return stringify([[...OUTPUT_COLUMNS], ...rows]);
+  return items.map((item, i) => ({ ID: item.id, image_path: item.relPath, target: predictions[i] }));
 }
 
 /**
- * Write output.csv atomically (temp file, then rename).
+ * Write output.csv atomically (temp file, then rename) with the data helpers' CSV writer.
  *
  * @example
  * await writeOutputCsv('output.csv', testItems, prediction.predictions);
@@ -37,5 +37,5 @@ export async function writeOutputCsv(
   items: readonly OutputItem[],
   predictions: ArrayLike<number>,
 ): Promise<void> {
-  await writeFileAtomic(file, outputCsv(items, predictions));
+  await writeCsv(file, OUTPUT_COLUMNS, outputRows(items, predictions));
 }
