@@ -80,7 +80,6 @@ export class NameRegistry {
 /** Checks each central-directory entry in turn and keeps the running totals. */
 export class DirectoryCheck {
   private readonly names = new NameRegistry();
-  private count = 0;
   private totalBytes = 0;
   private totalCompressed = 0;
 
@@ -100,10 +99,6 @@ export class DirectoryCheck {
       true,
     );
     const { limits } = this;
-    this.count++;
-    if (this.count > limits.maxEntries) {
-      throw unsafeEntry(rawName, `the archive has more than ${limits.maxEntries} entries`);
-    }
     const isDirName = rawName.endsWith('/');
     const name = isDirName ? rawName.slice(0, -1) : rawName;
     const reason = unsafeNameReason(name);

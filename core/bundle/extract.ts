@@ -29,6 +29,7 @@ async function hashFd(fd: number): Promise<string> {
 
 /** Read and check every central-directory entry before any data is inflated. */
 async function checkDirectory(zip: ZipFile, limits: ArchiveLimits): Promise<CheckedEntry[]> {
+  // The end record's count is all yauzl will ever read, so checking it here bounds the loop below.
   if (zip.entryCount > limits.maxEntries) {
     throw new SketchboardError(
       'unsafe_archive',
