@@ -1,0 +1,163 @@
+// drizzle schema of the competition service: competitions, test items, teams, bundles, submissions.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import type { Manifest } from '../../core/bundle/manifest.js';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** Submission states, in the order a submission goes through them. */
+export const SUBMISSION_STATUSES = ['queued', 'running', 'scored', 'failed'] as const;
+export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
+
+/** Which half of the test set an item is scored in. Server-only. */
+export type Split = 'public' | 'private';
+
+/** One ensemble member's accuracy (a leaf of the manifest, by its resolved id). */
+export type MemberScore = { member: string; model: string; publicAccuracy: number; privateAccuracy: number };
+
+/** What ran a submission: recorded with each score. */
+export type RuntimeStamp = {
+  backend: string;
+  executionProvider?: string;
+  versions: Record<string, string>;
+  bundleSha256: string;
+  datasetSha256: string;
+};
+
+export const competitions = pgTable('competitions', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  slug: text('slug').notNull().unique(),
+  title: text('title').notNull(),
+  classes: integer('classes').notNull(),
+  startsAt: ts('starts_at').notNull(),
+  endsAt: ts('ends_at').notNull(),
+  dailyLimit: integer('daily_limit').notNull(),
+  finals: integer('finals').notNull().default(2),
+  publicFraction: doublePrecision('public_fraction').notNull(),
+  splitSeed: integer('split_seed').notNull(),
+  datasetSha256: text('dataset_sha256').notNull(),
+  /** Server-side folder (or blob prefix) holding the test images; never sent to clients. */
+  datasetDir: text('dataset_dir').notNull(),
+  publicItems: integer('public_items').notNull(),
+  privateItems: integer('private_items').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/** Test images with their label and split: server-only columns, never in a response. */
+export const testItems = pgTable(
+  'test_items',
+  {
+    competitionId: uuid('competition_id')
+      .notNull()
+      .references(() => competitions.id, { onDelete: 'cascade' }),
+    itemId: text('item_id').notNull(),
+    position: integer('position').notNull(),
+    imagePath: text('image_path').notNull(),
+    label: integer('label').notNull(),
+    split: text('split').$type<Split>().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.competitionId, t.itemId] }),
+    check('test_items_split_check', sql`${t.split} in ('public', 'private')`),
+  ],
+);
+
+export const teams = pgTable(
+  'teams',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    competitionId: uuid('competition_id')
+      .notNull()
+      .references(() => competitions.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    members: jsonb('members').$type<string[]>().notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('teams_competition_name_idx').on(t.competitionId, t.name)],
+);
+
+export const bundles = pgTable(
+  'bundles',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    competitionId: uuid('competition_id')
+      .notNull()
+      .references(() => competitions.id, { onDelete: 'cascade' }),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    sha256: text('sha256').notNull(),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
+    manifest: jsonb('manifest').$type<Manifest>().notNull(),
+    blobKey: text('blob_key').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('bundles_team_sha256_idx').on(t.teamId, t.sha256)],
+);
+
+export const submissions = pgTable(
+  'submissions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    competitionId: uuid('competition_id')
+      .notNull()
+      .references(() => competitions.id, { onDelete: 'cascade' }),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    bundleId: uuid('bundle_id')
+      .notNull()
+      .references(() => bundles.id, { onDelete: 'cascade' }),
+    status: text('status').$type<SubmissionStatus>().notNull().default('queued'),
+    /** 0 until first claimed; each claim raises it, and a claim with an older attempt is refused. */
+    attempt: integer('attempt').notNull().default(0),
+    idempotencyKey: text('idempotency_key'),
+    jobId: text('job_id'),
+    /** Fresh per claim; completion and failure must present it (stale-write refusal). */
+    leaseToken: text('lease_token'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    errorIsInfra: boolean('error_is_infra').notNull().default(false),
+    publicAccuracy: doublePrecision('public_accuracy'),
+    publicCorrect: integer('public_correct'),
+    publicTotal: integer('public_total'),
+    privateAccuracy: doublePrecision('private_accuracy'),
+    privateCorrect: integer('private_correct'),
+    privateTotal: integer('private_total'),
+    memberScores: jsonb('member_scores').$type<MemberScore[]>(),
+    selectedFinal: boolean('selected_final').notNull().default(false),
+    outputKey: text('output_key'),
+    imagesPerSecond: doublePrecision('images_per_second'),
+    runtime: jsonb('runtime').$type<RuntimeStamp>(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [
+    uniqueIndex('submissions_team_idempotency_idx').on(t.teamId, t.idempotencyKey),
+    index('submissions_team_created_idx').on(t.teamId, t.createdAt),
+    index('submissions_leaderboard_idx').on(t.competitionId, t.status, t.teamId),
+    check('submissions_status_check', sql`${t.status} in ('queued', 'running', 'scored', 'failed')`),
+  ],
+);
+
+export type CompetitionRow = typeof competitions.$inferSelect;
+export type TestItemRow = typeof testItems.$inferSelect;
+export type TeamRow = typeof teams.$inferSelect;
+export type BundleRow = typeof bundles.$inferSelect;
+export type SubmissionRow = typeof submissions.$inferSelect;

@@ -1,0 +1,151 @@
+// Competitions: create one from a loaded dataset (split fixed then), list and read them without labels.
+import { asc, desc, eq } from 'drizzle-orm';
+import { competitions, type Split, testItems } from '../db/schema.js';
+import { isUniqueViolation, ServiceError } from '../errors.js';
+import { nowOf, type ServiceContext } from './context.js';
+import { stratifiedSplit } from './split.js';
+import { type CompetitionView, toCompetitionView } from './views.js';
+
+/** Defaults of a new competition: the one place they live. */
+export const COMPETITION_DEFAULTS = { dailyLimit: 5, finals: 2, publicFraction: 0.5, splitSeed: 1 } as const;
+
+/** One test item with its label, as loaded from `test.csv` + `test_labels.csv`. */
+export type LabeledItem = { id: string; imagePath: string; label: number };
+
+export type NewCompetition = {
+  slug: string;
+  title: string;
+  classes: number;
+  endsAt: Date;
+  startsAt?: Date;
+  dailyLimit?: number;
+  finals?: number;
+  publicFraction?: number;
+  splitSeed?: number;
+  /** Server-side folder (or blob prefix) that `imagePath`s are relative to. Never shown to clients. */
+  datasetDir: string;
+  datasetSha256: string;
+  /** In test.csv order; the order is kept for output.csv. */
+  items: LabeledItem[];
+};
+
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+const INSERT_CHUNK = 1000;
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new ServiceError('invalid_argument', message);
+}
+
+/**
+ * Creates a competition and its test items, fixing the stratified public/private split now.
+ * Throws `invalid_argument` for a bad value, `conflict` for a taken slug.
+ *
+ * @example
+ * const c = await createCompetition(ctx, { slug: 'sketch-demo', title: 'Sketch demo', classes: 10,
+ *   endsAt: new Date('2030-01-01'), datasetDir: '/data/demo', datasetSha256: sha, items });
+ */
+export async function createCompetition(
+  ctx: ServiceContext,
+  input: NewCompetition,
+): Promise<CompetitionView> {
+  const now = nowOf(ctx);
+  const startsAt = input.startsAt ?? now;
+  const dailyLimit = input.dailyLimit ?? COMPETITION_DEFAULTS.dailyLimit;
+  const finals = input.finals ?? COMPETITION_DEFAULTS.finals;
+  const publicFraction = input.publicFraction ?? COMPETITION_DEFAULTS.publicFraction;
+  const splitSeed = input.splitSeed ?? COMPETITION_DEFAULTS.splitSeed;
+  check(SLUG.test(input.slug), 'slug: 1-64 lower-case letters, digits and inner dashes');
+  check(input.title.trim().length > 0 && input.title.length <= 200, 'title: 1-200 characters');
+  check(Number.isInteger(input.classes) && input.classes >= 2, 'classes: an integer >= 2');
+  check(input.endsAt > startsAt, 'endsAt must be after startsAt');
+  check(Number.isInteger(dailyLimit) && dailyLimit >= 1, 'dailyLimit: an integer >= 1');
+  check(Number.isInteger(finals) && finals >= 1, 'finals: an integer >= 1');
+  check(publicFraction > 0 && publicFraction < 1, 'publicFraction: strictly between 0 and 1');
+  check(Number.isInteger(splitSeed) && Math.abs(splitSeed) <= 2 ** 31 - 1, 'splitSeed: a 32-bit integer');
+  check(/^[0-9a-f]{64}$/.test(input.datasetSha256), 'datasetSha256: 64 lower-case hex');
+  check(input.items.length >= 2, 'the test set needs at least 2 items');
+  const seen = new Set<string>();
+  for (const item of input.items) {
+    check(!seen.has(item.id), `test item ${item.id}: duplicate ID`);
+    seen.add(item.id);
+    check(
+      Number.isInteger(item.label) && item.label >= 0 && item.label < input.classes,
+      `test item ${item.id}: label out of range`,
+    );
+  }
+
+  const splits = stratifiedSplit(input.items, publicFraction, splitSeed);
+  const publicItems = [...splits.values()].filter((s) => s === 'public').length;
+  const row = await ctx.db
+    .transaction(async (tx) => {
+      const [created] = await tx
+        .insert(competitions)
+        .values({
+          slug: input.slug,
+          title: input.title.trim(),
+          classes: input.classes,
+          startsAt,
+          endsAt: input.endsAt,
+          dailyLimit,
+          finals,
+          publicFraction,
+          splitSeed,
+          datasetSha256: input.datasetSha256,
+          datasetDir: input.datasetDir,
+          publicItems,
+          privateItems: input.items.length - publicItems,
+          createdAt: now,
+        })
+        .returning();
+      for (let i = 0; i < input.items.length; i += INSERT_CHUNK) {
+        const chunk = input.items.slice(i, i + INSERT_CHUNK).map((item, j) => ({
+          competitionId: created.id,
+          itemId: item.id,
+          position: i + j,
+          imagePath: item.imagePath,
+          label: item.label,
+          split: splits.get(item.id) as Split,
+        }));
+        await tx.insert(testItems).values(chunk);
+      }
+      return created;
+    })
+    .catch((err: unknown) => {
+      if (isUniqueViolation(err))
+        throw new ServiceError('conflict', `competition ${input.slug} already exists`);
+      throw err;
+    });
+  return toCompetitionView(row, now);
+}
+
+/**
+ * Lists competitions, newest first (no labels, no splits).
+ *
+ * @example
+ * const all = await listCompetitions(ctx);
+ */
+export async function listCompetitions(ctx: ServiceContext): Promise<CompetitionView[]> {
+  const rows = await ctx.db
+    .select()
+    .from(competitions)
+    .orderBy(desc(competitions.createdAt), asc(competitions.slug));
+  const now = nowOf(ctx);
+  return rows.map((row) => toCompetitionView(row, now));
+}
+
+/**
+ * One competition by slug; `not_found` when there is none.
+ *
+ * @example
+ * const demo = await getCompetition(ctx, 'sketch-demo');
+ */
+export async function getCompetition(ctx: ServiceContext, slug: string): Promise<CompetitionView> {
+  return toCompetitionView(await competitionRow(ctx, slug), nowOf(ctx));
+}
+
+/** The full row (server-side fields included) for other services; `not_found` when missing. */
+export async function competitionRow(ctx: Pick<ServiceContext, 'db'>, slug: string) {
+  const [row] = await ctx.db.select().from(competitions).where(eq(competitions.slug, slug));
+  if (!row) throw new ServiceError('not_found', `no competition ${slug}`);
+  return row;
+}

@@ -1,0 +1,79 @@
+// The competition service's data access and business rules (no HTTP): one import for routes and the scorer.
+//
+// API summary — every function takes a ServiceContext `ctx` first ({ db, queue?, hostToken?,
+// maxActiveSubmissions, now? }) and throws ServiceError (functions/errors.ts) with a code the HTTP
+// status table knows: invalid_argument, unauthenticated, forbidden, not_found, conflict,
+// competition_closed, invalid_bundle, limit_exceeded.
+//
+// competitions  createCompetition(ctx, NewCompetition) → CompetitionView          (split fixed here)
+//               listCompetitions(ctx) → CompetitionView[];  getCompetition(ctx, slug) → CompetitionView
+// teams         registerTeam(ctx, slug, { name, members }) → { team: TeamView, token }   (token once)
+//               authenticate(ctx, token) → { kind: 'host' } | { kind: 'team', team: TeamIdentity }
+//               teamByToken(ctx, token) → TeamIdentity | null;  getTeam(ctx, teamId) → TeamView
+// bundles       recordBundle(ctx, { teamId, sha256, sizeBytes, manifest, blobKey }) → { bundle, created }
+//               getBundle(ctx, teamId, bundleId) → BundleView;  listBundles(ctx, teamId) → BundleView[]
+// submissions   triggerSubmission(ctx, { teamId, bundleId, idempotencyKey? }) → { submission, created }
+//               listSubmissions(ctx, teamId) → SubmissionView[]
+//               getSubmission(ctx, id, viewer) → SubmissionView      (private score null before the end)
+//               submissionOutputKey(ctx, id, viewer) → blob key of output.csv
+//               selectFinal(ctx, teamId, submissionId, selected) → SubmissionView
+// leaderboard   leaderboard(ctx, slug, 'public' | 'private', { asHost? }) → Leaderboard
+// scoring       claimSubmission(ctx, id, attempt?) → Claim | null;  loadAnswerKey(ctx, competitionId)
+//               completeSubmission(ctx, id, leaseToken, ScoreResults) → SubmissionView
+//               failSubmission(ctx, id, leaseToken, Failure) → SubmissionView   (StaleLeaseError if stale)
+//               abandonSubmission(ctx, id, message?) → boolean                  (dead-letter queue)
+//
+// `viewer` is H7's Principal ({ kind: 'host' } | { kind: 'team', team: { id } } | { kind: 'anonymous' }).
+// Views never contain labels, per-item splits, token hashes, dataset paths or the split seed.
+
+export { getBundle, listBundles, type NewBundle, recordBundle } from './bundles.js';
+export {
+  COMPETITION_DEFAULTS,
+  createCompetition,
+  getCompetition,
+  type LabeledItem,
+  listCompetitions,
+  type NewCompetition,
+} from './competitions.js';
+export { nowOf, type ServiceContext, utcDayStart, type Viewer } from './context.js';
+export { type Leaderboard, type LeaderboardRow, type LeaderboardSplit, leaderboard } from './leaderboard.js';
+export {
+  type AnswerKey,
+  abandonSubmission,
+  type Claim,
+  type Count,
+  claimSubmission,
+  completeSubmission,
+  type Failure,
+  failSubmission,
+  loadAnswerKey,
+  type ScoreResults,
+} from './scoring.js';
+export { stratifiedSplit } from './split.js';
+export {
+  getSubmission,
+  listSubmissions,
+  selectFinal,
+  submissionOutputKey,
+  type TriggerInput,
+  triggerSubmission,
+} from './submissions.js';
+export {
+  authenticate,
+  getTeam,
+  hashToken,
+  type NewTeam,
+  type Principal,
+  registerTeam,
+  TEAM_TOKEN_PREFIX,
+  teamByToken,
+} from './teams.js';
+export type {
+  BundleView,
+  CompetitionPhase,
+  CompetitionView,
+  Score,
+  SubmissionView,
+  TeamIdentity,
+  TeamView,
+} from './views.js';

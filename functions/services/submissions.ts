@@ -1,0 +1,221 @@
+// Submissions: the transactional trigger (idempotency, window, daily and active limits, enqueue), reads, finals.
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq, ne, sql } from 'drizzle-orm';
+import type { Tx } from '../db/client.js';
+import { bundles, competitions, type SubmissionRow, submissions, teams } from '../db/schema.js';
+import { ServiceError } from '../errors.js';
+import { isUuid, nowOf, type ServiceContext, utcDayStart, type Viewer } from './context.js';
+import { phaseOf, type SubmissionView, toSubmissionView } from './views.js';
+
+export type TriggerInput = { teamId: string; bundleId: string; idempotencyKey?: string };
+
+/** Locks the team row for the rest of the transaction: triggers and final selections of a team queue up here. */
+async function lockTeam(tx: Tx, teamId: string) {
+  const [team] = await tx.select().from(teams).where(eq(teams.id, teamId)).for('update');
+  if (!team) throw new ServiceError('not_found', 'no such team');
+  const [competition] = await tx.select().from(competitions).where(eq(competitions.id, team.competitionId));
+  return { team, competition };
+}
+
+/**
+ * Creates a queued submission and its scoring job in ONE transaction. With the team row locked it
+ * returns the earlier submission for a repeated `idempotencyKey` (`created: false`), then checks the
+ * competition window (`competition_closed`), the bundle (`not_found`), the daily limit over today's (UTC)
+ * submissions that count — queued, running, scored, and failed ones not caused by infrastructure — and
+ * the queued-or-running cap (`limit_exceeded`).
+ *
+ * @example
+ * const { submission, created } = await triggerSubmission(ctx, { teamId, bundleId, idempotencyKey });
+ * // 202 { submission: { id: submission.id, status: submission.status } }
+ */
+export async function triggerSubmission(
+  ctx: ServiceContext,
+  input: TriggerInput,
+): Promise<{ submission: SubmissionView; created: boolean }> {
+  const queue = ctx.queue;
+  if (!queue) throw new Error('triggerSubmission needs ctx.queue');
+  const key = input.idempotencyKey;
+  if (key !== undefined && (key.length < 1 || key.length > 255)) {
+    throw new ServiceError('invalid_argument', 'Idempotency-Key: 1-255 characters');
+  }
+  const now = nowOf(ctx);
+  return ctx.db.transaction(async (tx) => {
+    const { team, competition } = await lockTeam(tx, input.teamId);
+    if (key !== undefined) {
+      const [earlier] = await tx
+        .select()
+        .from(submissions)
+        .where(and(eq(submissions.teamId, team.id), eq(submissions.idempotencyKey, key)));
+      if (earlier) {
+        if (earlier.bundleId !== input.bundleId) {
+          throw new ServiceError('conflict', 'this Idempotency-Key was used for another bundle');
+        }
+        return { submission: toSubmissionView(earlier, false), created: false };
+      }
+    }
+    const phase = phaseOf(competition, now);
+    if (phase !== 'open') {
+      throw new ServiceError(
+        'competition_closed',
+        `competition ${competition.slug} is ${phase === 'ended' ? 'over' : 'not open yet'}`,
+      );
+    }
+    const [bundle] = isUuid(input.bundleId)
+      ? await tx
+          .select({ id: bundles.id })
+          .from(bundles)
+          .where(and(eq(bundles.id, input.bundleId), eq(bundles.teamId, team.id)))
+      : [];
+    if (!bundle) throw new ServiceError('not_found', `no bundle ${input.bundleId}`);
+
+    const [usage] = await tx
+      .select({
+        today: sql<number>`(count(*) filter (where ${submissions.createdAt} >= ${utcDayStart(now).toISOString()}::timestamptz
+          and (${submissions.status} <> 'failed' or not ${submissions.errorIsInfra})))::int`,
+        active: sql<number>`(count(*) filter (where ${submissions.status} in ('queued', 'running')))::int`,
+      })
+      .from(submissions)
+      .where(eq(submissions.teamId, team.id));
+    if (usage.today >= competition.dailyLimit) {
+      throw new ServiceError(
+        'limit_exceeded',
+        `daily limit of ${competition.dailyLimit} submissions reached; it resets at 00:00 UTC`,
+      );
+    }
+    if (usage.active >= ctx.maxActiveSubmissions) {
+      throw new ServiceError(
+        'limit_exceeded',
+        `at most ${ctx.maxActiveSubmissions} submissions may be queued or running; wait for one to finish`,
+      );
+    }
+
+    const id = randomUUID();
+    const jobId = await queue.enqueueScore(tx, { submissionId: id });
+    const [row] = await tx
+      .insert(submissions)
+      .values({
+        id,
+        competitionId: competition.id,
+        teamId: team.id,
+        bundleId: bundle.id,
+        status: 'queued',
+        idempotencyKey: key ?? null,
+        jobId,
+        createdAt: now,
+      })
+      .returning();
+    return { submission: toSubmissionView(row, false), created: true };
+  });
+}
+
+/** May `viewer` see this competition's private scores now? The host always; others after the end. */
+async function showPrivate(ctx: ServiceContext, competitionId: string, viewer: Viewer): Promise<boolean> {
+  if (viewer.kind === 'host') return true;
+  const [c] = await ctx.db.select().from(competitions).where(eq(competitions.id, competitionId));
+  return phaseOf(c, nowOf(ctx)) === 'ended';
+}
+
+/** The row of a submission `viewer` may see: the host any, a team its own; else `not_found`. */
+async function visibleRow(ctx: ServiceContext, id: string, viewer: Viewer): Promise<SubmissionRow> {
+  const [row] = isUuid(id) ? await ctx.db.select().from(submissions).where(eq(submissions.id, id)) : [];
+  const mine = row && (viewer.kind === 'host' || (viewer.kind === 'team' && viewer.team.id === row.teamId));
+  if (!mine) throw new ServiceError('not_found', `no submission ${id}`);
+  return row;
+}
+
+/**
+ * A team's submissions, newest first, with scores and errors (private scores only after the end).
+ *
+ * @example
+ * const mine = await listSubmissions(ctx, team.id);
+ */
+export async function listSubmissions(ctx: ServiceContext, teamId: string): Promise<SubmissionView[]> {
+  const rows = await ctx.db
+    .select()
+    .from(submissions)
+    .where(eq(submissions.teamId, teamId))
+    .orderBy(desc(submissions.createdAt), desc(submissions.id));
+  if (rows.length === 0) return [];
+  const visible = await showPrivate(ctx, rows[0].competitionId, { kind: 'team', team: { id: teamId } });
+  return rows.map((row) => toSubmissionView(row, visible));
+}
+
+/**
+ * One submission for its team or the host; `not_found` for anyone else (ids cannot be probed).
+ *
+ * @example
+ * const s = await getSubmission(ctx, id, principal); // principal from the auth middleware
+ */
+export async function getSubmission(
+  ctx: ServiceContext,
+  id: string,
+  viewer: Viewer,
+): Promise<SubmissionView> {
+  const row = await visibleRow(ctx, id, viewer);
+  return toSubmissionView(row, await showPrivate(ctx, row.competitionId, viewer));
+}
+
+/**
+ * Blob key of a scored submission's `output.csv`; `not_found` when not visible or not scored.
+ *
+ * @example
+ * const stream = await blobs.getStream(await submissionOutputKey(ctx, id, principal));
+ */
+export async function submissionOutputKey(ctx: ServiceContext, id: string, viewer: Viewer): Promise<string> {
+  const row = await visibleRow(ctx, id, viewer);
+  if (row.status !== 'scored' || !row.outputKey)
+    throw new ServiceError('not_found', `submission ${id} has no output yet`);
+  return row.outputKey;
+}
+
+/**
+ * Selects or unselects a scored submission as one of the team's finals (at most the competition's
+ * `finals`), before the end only: `competition_closed` after it, `conflict` beyond N or when unscored.
+ *
+ * @example
+ * await selectFinal(ctx, team.id, submissionId, true);
+ */
+export async function selectFinal(
+  ctx: ServiceContext,
+  teamId: string,
+  submissionId: string,
+  selected: boolean,
+): Promise<SubmissionView> {
+  const now = nowOf(ctx);
+  return ctx.db.transaction(async (tx) => {
+    const { competition } = await lockTeam(tx, teamId);
+    const [row] = isUuid(submissionId)
+      ? await tx
+          .select()
+          .from(submissions)
+          .where(and(eq(submissions.id, submissionId), eq(submissions.teamId, teamId)))
+      : [];
+    if (!row) throw new ServiceError('not_found', `no submission ${submissionId}`);
+    if (phaseOf(competition, now) === 'ended') {
+      throw new ServiceError('competition_closed', 'finals can only be changed before the end');
+    }
+    if (selected && row.status !== 'scored')
+      throw new ServiceError('conflict', 'only a scored submission can be a final');
+    if (selected && !row.selectedFinal) {
+      const [{ n }] = await tx
+        .select({ n: sql<number>`count(*)::int` })
+        .from(submissions)
+        .where(
+          and(
+            eq(submissions.teamId, teamId),
+            eq(submissions.selectedFinal, true),
+            ne(submissions.id, row.id),
+          ),
+        );
+      if (n >= competition.finals) {
+        throw new ServiceError('conflict', `at most ${competition.finals} finals; unselect one first`);
+      }
+    }
+    const [updated] = await tx
+      .update(submissions)
+      .set({ selectedFinal: selected })
+      .where(eq(submissions.id, row.id))
+      .returning();
+    return toSubmissionView(updated, false);
+  });
+}

@@ -1,0 +1,144 @@
+// What the services hand out: row → view projections that never carry labels, splits, token hashes or paths.
+import type { Manifest } from '../../core/bundle/manifest.js';
+import type {
+  BundleRow,
+  CompetitionRow,
+  RuntimeStamp,
+  SubmissionRow,
+  SubmissionStatus,
+  TeamRow,
+} from '../db/schema.js';
+
+export type CompetitionPhase = 'upcoming' | 'open' | 'ended';
+
+/** A competition as anyone may see it. No dataset location, seed, labels or per-item split. */
+export type CompetitionView = {
+  id: string;
+  slug: string;
+  title: string;
+  classes: number;
+  startsAt: Date;
+  endsAt: Date;
+  phase: CompetitionPhase;
+  dailyLimit: number;
+  finals: number;
+  publicFraction: number;
+  testItems: { public: number; private: number };
+  datasetSha256: string;
+  createdAt: Date;
+};
+
+/** The team a token belongs to (the shape of H7's `TeamIdentity`). */
+export type TeamIdentity = { id: string; competitionId: string; name: string };
+
+export type TeamView = TeamIdentity & { competitionSlug: string; members: string[]; createdAt: Date };
+
+export type BundleView = {
+  id: string;
+  competitionId: string;
+  teamId: string;
+  sha256: string;
+  sizeBytes: number;
+  name: string;
+  manifest: Manifest;
+  createdAt: Date;
+};
+
+export type Score = { accuracy: number; correct: number; total: number };
+
+/** A submission as its team (or the host) sees it; `private` and member private scores are null until the end. */
+export type SubmissionView = {
+  id: string;
+  competitionId: string;
+  teamId: string;
+  bundleId: string;
+  status: SubmissionStatus;
+  attempt: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  error: { code: string; message: string; infrastructure: boolean } | null;
+  public: Score | null;
+  private: Score | null;
+  /** True while a private score exists but is withheld from this viewer. */
+  privateHidden: boolean;
+  memberScores:
+    | { member: string; model: string; publicAccuracy: number; privateAccuracy: number | null }[]
+    | null;
+  selectedFinal: boolean;
+  imagesPerSecond: number | null;
+  runtime: RuntimeStamp | null;
+  hasOutput: boolean;
+};
+
+/** Where a competition stands at `now`. */
+export function phaseOf(c: Pick<CompetitionRow, 'startsAt' | 'endsAt'>, now: Date): CompetitionPhase {
+  if (now < c.startsAt) return 'upcoming';
+  return now < c.endsAt ? 'open' : 'ended';
+}
+
+export function toCompetitionView(c: CompetitionRow, now: Date): CompetitionView {
+  return {
+    id: c.id,
+    slug: c.slug,
+    title: c.title,
+    classes: c.classes,
+    startsAt: c.startsAt,
+    endsAt: c.endsAt,
+    phase: phaseOf(c, now),
+    dailyLimit: c.dailyLimit,
+    finals: c.finals,
+    publicFraction: c.publicFraction,
+    testItems: { public: c.publicItems, private: c.privateItems },
+    datasetSha256: c.datasetSha256,
+    createdAt: c.createdAt,
+  };
+}
+
+export function toTeamView(t: TeamRow, competitionSlug: string): TeamView {
+  const { id, competitionId, name, members, createdAt } = t;
+  return { id, competitionId, competitionSlug, name, members, createdAt };
+}
+
+export function toBundleView(b: BundleRow): BundleView {
+  const { id, competitionId, teamId, sha256, sizeBytes, manifest, createdAt } = b;
+  return { id, competitionId, teamId, sha256, sizeBytes, name: manifest.name, manifest, createdAt };
+}
+
+function score(accuracy: number | null, correct: number | null, total: number | null): Score | null {
+  return accuracy === null || correct === null || total === null ? null : { accuracy, correct, total };
+}
+
+/** Projects a submission row; `showPrivate` is false for a team before the competition ends. */
+export function toSubmissionView(s: SubmissionRow, showPrivate: boolean): SubmissionView {
+  const privateScore = score(s.privateAccuracy, s.privateCorrect, s.privateTotal);
+  return {
+    id: s.id,
+    competitionId: s.competitionId,
+    teamId: s.teamId,
+    bundleId: s.bundleId,
+    status: s.status,
+    attempt: s.attempt,
+    createdAt: s.createdAt,
+    startedAt: s.startedAt,
+    finishedAt: s.finishedAt,
+    error:
+      s.errorCode === null
+        ? null
+        : { code: s.errorCode, message: s.errorMessage ?? '', infrastructure: s.errorIsInfra },
+    public: score(s.publicAccuracy, s.publicCorrect, s.publicTotal),
+    private: showPrivate ? privateScore : null,
+    privateHidden: !showPrivate && privateScore !== null,
+    memberScores:
+      s.memberScores?.map((m) => ({
+        member: m.member,
+        model: m.model,
+        publicAccuracy: m.publicAccuracy,
+        privateAccuracy: showPrivate ? m.privateAccuracy : null,
+      })) ?? null,
+    selectedFinal: s.selectedFinal,
+    imagesPerSecond: s.imagesPerSecond,
+    runtime: s.runtime,
+    hasOutput: s.outputKey !== null,
+  };
+}
