@@ -63,9 +63,13 @@ export class Pen {
   readonly style: ArtistStyle;
   private readonly strokes: { svg: string; extent: number }[] = [];
 
-  constructor(r: Rng, style: ArtistStyle) {
+  /** Stroke width in design units: the style's width, but never thinner than one output pixel. */
+  private readonly width: number;
+
+  constructor(r: Rng, style: ArtistStyle, size = 128) {
     this.r = r;
     this.style = style;
+    this.width = Math.max((style.strokeWidth * 100) / 128, 100 / size) / style.scale;
   }
 
   /** Number of strokes drawn so far. */
@@ -79,7 +83,7 @@ export class Pen {
       seed: this.r.seed(),
       roughness: s.roughness,
       bowing: s.bowing,
-      strokeWidth: (s.strokeWidth * 0.78) / s.scale,
+      strokeWidth: this.width,
       disableMultiStroke: s.singleStroke,
       fixedDecimalPlaceDigits: 2,
       ...extra,

@@ -87,7 +87,7 @@ export function sketchSvg(classIndex: number, seed: number, opts: RenderOptions 
   const size = opts.size ?? DEFAULT_SKETCH_SIZE;
   const r = new Rng(mixSeed(seed, classIndex));
   const style = randomArtist(r);
-  const pen = new Pen(r, style);
+  const pen = new Pen(r, style, size);
   cls.draw(pen);
   const sx = style.scale * Math.sqrt(style.aspect);
   const sy = style.scale / Math.sqrt(style.aspect);
