@@ -114,7 +114,9 @@ export async function extractZip(zipPath: string, dir: string, limits: ArchiveLi
   }
   let zip: ZipFile | undefined;
   try {
-    const { size } = await fstatFd(fd);
+    const info = await fstatFd(fd);
+    if (!info.isFile()) throw new SketchboardError('invalid_argument', `bundle ${zipPath} is not a file`);
+    const { size } = info;
     if (size > limits.maxArchiveBytes) {
       throw new SketchboardError(
         'unsafe_archive',

@@ -1,7 +1,7 @@
 // Pack a bundle zip from a manifest and the files it names: deterministic (same inputs, same sha256) and atomic.
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -82,6 +82,7 @@ export async function packBundle(opts: PackOptions): Promise<PackResult> {
   // yazl reports read errors (a file removed while packing) on the ZipFile, not on its output stream.
   zip.on('error', (err: Error) => tap.destroy(err));
   const temp = join(dirname(out), `.${basename(out)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  await mkdir(dirname(out), { recursive: true });
   try {
     // flush: fsync before close, so the rename below never publishes a half-written zip after a crash.
     await pipeline(zip.outputStream, tap, createWriteStream(temp, { flags: 'wx', mode: 0o644, flush: true }));

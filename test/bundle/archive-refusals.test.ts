@@ -185,6 +185,18 @@ describe('openBundle does not trust sizes while inflating', () => {
     );
   });
 
+  it('reports a missing path and a folder given as a zip', async () => {
+    await expect(openBundle(join(work, 'nope.zip'), { workDir: extractRoot })).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringMatching(/cannot open bundle .*nope\.zip/),
+    });
+    await expect(openBundle(work, { workDir: extractRoot })).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: expect.stringMatching(/is not a file$/),
+    });
+    expect(await readdir(extractRoot)).toEqual([]);
+  });
+
   it('refuses a file that is not a zip', async () => {
     await expectRefused(
       Buffer.from('definitely not a zip file'),

@@ -66,7 +66,7 @@ describe('packBundle + openBundle round trip', () => {
 
   it('stores a manifest under another name as manifest.json', async () => {
     await rename(join(src, 'manifest.json'), join(src, 'eva.manifest.json'));
-    const out = join(work, 'b.zip');
+    const out = join(work, 'dist', 'new', 'b.zip'); // missing folders are created
     const packed = await packBundle({ manifestPath: join(src, 'eva.manifest.json'), out });
     expect(packed.files[0]).toBe('manifest.json');
     const bundle = await openBundle(out, { workDir: work });
