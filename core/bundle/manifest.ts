@@ -14,7 +14,8 @@ export const bundlePath = z
   .min(1)
   .max(255)
   .refine((p) => isSafeRelativePath(p), {
-    message: 'must be a relative path inside the bundle (forward slashes, no "..", no absolute or drive paths)',
+    message:
+      'must be a relative path inside the bundle (forward slashes, no "..", no absolute or drive paths)',
   });
 
 /** True for `a/b.onnx`; false for `/a`, `../a`, `a\\b`, `C:x`, `a//b`, `./a`, names with control chars. */
@@ -107,7 +108,10 @@ export const manifestSchema = z.strictObject({
   classes: z.number().int().min(2).max(100_000),
   input: topInputSchema,
   output: z.enum(['logits', 'probabilities']),
-  tta: z.array(z.enum(['hflip', 'vflip'])).max(2).optional(),
+  tta: z
+    .array(z.enum(['hflip', 'vflip']))
+    .max(2)
+    .optional(),
   ensemble: nodeSchema,
 });
 
@@ -149,7 +153,12 @@ export function listLeaves(manifest: Manifest): ResolvedLeaf[] {
   const out: ResolvedLeaf[] = [];
   const walk = (node: EnsembleNode, id: string) => {
     if (isLeaf(node)) {
-      out.push({ id, model: node.model, weight: node.weight ?? 1, input: resolveInput(manifest.input, node.input) });
+      out.push({
+        id,
+        model: node.model,
+        weight: node.weight ?? 1,
+        input: resolveInput(manifest.input, node.input),
+      });
       return;
     }
     node.members.forEach((m, i) => {

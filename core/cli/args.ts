@@ -1,5 +1,5 @@
 // Shared argument parsing for CLI commands: node's parseArgs with typed usage errors.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { SketchboardError } from '../errors.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -31,7 +31,9 @@ export function parse<T extends OptionSpec>(argv: string[], options: T, allowPos
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message.replace(/^TypeError \[[A-Z_]+\]: /, '') : String(err));
+    throw new UsageError(
+      err instanceof Error ? err.message.replace(/^TypeError \[[A-Z_]+\]: /, '') : String(err),
+    );
   }
 }
 
@@ -51,10 +53,17 @@ export function intOption(value: string | undefined, flag: string, def: number, 
 }
 
 /** A number flag within [min, max], or the default when absent. */
-export function numberOption(value: string | undefined, flag: string, def: number, min = -1e12, max = 1e12): number {
+export function numberOption(
+  value: string | undefined,
+  flag: string,
+  def: number,
+  min = -1e12,
+  max = 1e12,
+): number {
   if (value === undefined) return def;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new UsageError(`--${flag} must be a number, got "${value}"`);
   if (n < min || n > max) throw new UsageError(`--${flag} must be between ${min} and ${max}, got ${n}`);
   return n;
 }

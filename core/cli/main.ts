@@ -60,7 +60,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const isEntry = process.argv[1] !== undefined && /core[\\/]cli[\\/](bin\.mjs|main\.ts)$/.test(process.argv[1]);
+const isEntry =
+  process.argv[1] !== undefined && /core[\\/]cli[\\/](bin\.mjs|main\.ts)$/.test(process.argv[1]);
 if (isEntry) {
   main(process.argv.slice(2)).then(
     (code) => {

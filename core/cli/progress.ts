@@ -13,7 +13,11 @@ export type Progress = {
  * @example
  * const p = progress('predict', images.length); for (...) p.tick(); p.done('1234 images/s');
  */
-export function progress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function progress(
+  label: string,
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
   const start = Date.now();
   let count = 0;
   let lastDraw = 0;
