@@ -85,8 +85,10 @@ describe('the sketch classes', () => {
     centroids = [];
     for (let c = 0; c < SKETCH_CLASSES.length; c++) {
       const acc = new Float64Array(16 * 16);
-      for (let i = 0; i < TRAIN; i++)
-        (await features(imgs[c * (TRAIN + 1) + i])).forEach((v, k) => (acc[k] += v));
+      for (let i = 0; i < TRAIN; i++) {
+        const f = await features(imgs[c * (TRAIN + 1) + i]);
+        for (let k = 0; k < f.length; k++) acc[k] += f[k];
+      }
       centroids.push(acc);
     }
   });
