@@ -85,7 +85,6 @@ export class Pen {
       bowing: s.bowing,
       strokeWidth: this.width,
       disableMultiStroke: s.singleStroke,
-      fixedDecimalPlaceDigits: 2,
       ...extra,
     };
   }
@@ -96,10 +95,14 @@ export class Pen {
   }
 
   private add(drawable: ReturnType<typeof generator.line>): void {
-    const parts = generator.toPaths(drawable).map((p) => {
-      const fill = p.fill && p.fill !== 'none' ? p.fill : 'none';
-      const stroke = p.stroke && p.stroke !== 'none' ? p.stroke : 'none';
-      return `<path d="${p.d}" stroke="${stroke}" stroke-width="${p.strokeWidth.toFixed(2)}" fill="${fill}"/>`;
+    // Like generator.toPaths, but with coordinates rounded to 2 decimals (toPaths ignores that option):
+    // smaller SVG, and the last-bit float differences of Math.sin/cos across machines cannot change pixels.
+    const width = drawable.options.strokeWidth.toFixed(2);
+    const parts = drawable.sets.map((set) => {
+      const d = generator.opsToPath(set, 2);
+      return set.type === 'fillPath'
+        ? `<path d="${d}" stroke="none" fill="#000"/>`
+        : `<path d="${d}" stroke="#000" stroke-width="${width}" fill="none"/>`;
     });
     let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
     for (const set of drawable.sets) {
