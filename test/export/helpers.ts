@@ -67,15 +67,16 @@ export type Comparison = {
 
 /**
  * Exports `model`, runs the ONNX bytes in onnxruntime-node and the model in TF.js on the same seeded
- * input ([-1, 1), `batch` rows), and reports the largest absolute difference.
+ * input ([-1, 1), `batch` rows of `dims`), and reports the largest absolute difference.
  */
 export async function compareWithTfjs(
   model: tf.LayersModel,
-  opts: ExportOptions & { batch?: number; seed?: number } = {},
+  opts: ExportOptions & { batch?: number; seed?: number; dims?: number[] } = {},
 ): Promise<Comparison> {
   const { bytes, info } = exportLayersModelWithInfo(model, opts);
   const batch = opts.batch ?? 3;
-  const shape = [batch, ...model.inputs[0].shape.slice(1).map((d) => d ?? 1)];
+  // `dims` gives the non-batch sizes for models with dynamic spatial dims.
+  const shape = [batch, ...(opts.dims ?? model.inputs[0].shape.slice(1).map((d) => d ?? 1))];
   const x = uniform(
     shape.reduce((a, b) => a * b, 1),
     seededRandom(opts.seed ?? 7),

@@ -45,6 +45,11 @@ function decode(bytes: Uint8Array): { model: onnxProto.onnx.ModelProto; graph: o
   return { model, graph: model.graph };
 }
 
+/** A value's declared dims: the symbol where dynamic, the size otherwise. */
+function dimsOf(v: onnxProto.onnx.IValueInfoProto): (string | number)[] | undefined {
+  return v.type?.tensorType?.shape?.dim?.map((d) => d.dimParam || Number(d.dimValue));
+}
+
 describe('exportLayersModel: whole models', () => {
   beforeAll(useCpuBackend);
 
@@ -101,15 +106,39 @@ describe('exportLayersModel: whole models', () => {
     });
     randomizeWeights(model, 2);
     const { graph } = decode(exportLayersModel(model));
-    const dims = (v: onnxProto.onnx.IValueInfoProto) =>
-      v?.type?.tensorType?.shape?.dim?.map((d) => d.dimParam || Number(d.dimValue));
     expect(graph.input.map((v) => v.name)).toEqual(['input']);
-    expect(dims(graph.input[0])).toEqual(['N', 8, 6, 1]);
+    expect(dimsOf(graph.input[0])).toEqual(['N', 8, 6, 1]);
     expect(graph.output.map((v) => v.name)).toEqual(['logits']);
-    expect(dims(graph.output[0])).toEqual(['N', 4]);
+    expect(dimsOf(graph.output[0])).toEqual(['N', 4]);
     for (const batch of [1, 5]) {
       const { maxDiff, dims: outDims } = await compareWithTfjs(model, { batch });
       expect(outDims).toEqual([batch, 4]);
+      expect(maxDiff).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
+  it("a model with dynamic height and width uses SAME_UPPER for 'same' and still matches", async () => {
+    const model = tf.sequential({
+      layers: [
+        L.conv2d({ inputShape: [null, null, 2], filters: 3, kernelSize: 2, strides: 2, padding: 'same' }),
+        L.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+        L.globalAveragePooling2d({}),
+        L.dense({ units: 3 }),
+      ],
+    });
+    randomizeWeights(model, 4);
+    const { graph } = decode(exportLayersModel(model));
+    expect(dimsOf(graph.input[0])).toEqual(['N', 'd1', 'd2', 2]);
+    const autoPads = graph.node.flatMap((n) =>
+      (n.attribute ?? []).filter((a) => a.name === 'auto_pad').map(() => n.opType),
+    );
+    expect(autoPads).toEqual(['Conv', 'AveragePool']);
+    for (const dims of [
+      [7, 9, 2],
+      [8, 5, 2],
+    ]) {
+      const { maxDiff, spread } = await compareWithTfjs(model, { dims });
+      expect(spread).toBeGreaterThan(1e-3);
       expect(maxDiff).toBeLessThanOrEqual(1e-4);
     }
   });
