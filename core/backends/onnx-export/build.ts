@@ -72,10 +72,10 @@ export function topologicalSteps(model: LayersModel): Step[] {
   return order;
 }
 
-const CONVERTERS: Record<string, Converter> = { ...CORE_CONVERTERS, ...SPATIAL_CONVERTERS };
+const CONVERTERS = new Map<string, Converter>(Object.entries({ ...CORE_CONVERTERS, ...SPATIAL_CONVERTERS }));
 
 /** TF.js layer class names the exporter converts. */
-export const SUPPORTED_LAYERS: readonly string[] = ['InputLayer', ...Object.keys(CONVERTERS)].sort();
+export const SUPPORTED_LAYERS: readonly string[] = ['InputLayer', ...CONVERTERS.keys()].sort();
 
 /** The graph of one model, ready to wrap in a ModelProto. */
 export type BuiltGraph = {
@@ -135,7 +135,7 @@ export function buildGraph(model: LayersModel, inputName: string): BuiltGraph {
       });
       continue;
     }
-    const convert = CONVERTERS[className];
+    const convert = CONVERTERS.get(className);
     if (!convert) {
       throw fail(
         `layer "${step.layer.name}" (${className}) is not supported; supported layers: ${SUPPORTED_LAYERS.join(', ')}`,

@@ -6,7 +6,11 @@ import { attrFloat, attrInt, type GraphBuilder, type Value } from './graph.js';
 /** Activation names the exporter maps to ONNX. */
 export const SUPPORTED_ACTIVATIONS = ['relu', 'elu', 'softmax', 'linear', 'sigmoid', 'tanh'] as const;
 
-const ELEMENTWISE: Record<string, string> = { relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh' };
+const ELEMENTWISE = new Map([
+  ['relu', 'Relu'],
+  ['sigmoid', 'Sigmoid'],
+  ['tanh', 'Tanh'],
+]);
 
 /**
  * Softmax over one TF.js axis of `v` (default last, like TF.js), mapped to the value's ONNX layout.
@@ -59,7 +63,7 @@ export function applyActivation(g: GraphBuilder, v: Value, activation: string, c
   if (activation === 'linear') return v;
   if (activation === 'softmax') return softmax(g, v, -1, base);
   if (activation === 'elu') return elu(g, v, 1, base);
-  const op = ELEMENTWISE[activation];
+  const op = ELEMENTWISE.get(activation);
   if (op !== undefined) {
     return { ...v, name: g.node(op, [v.name], [], `${base}/${activation}`), softmaxed: false };
   }
