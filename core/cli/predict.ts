@@ -27,7 +27,7 @@ const options = {
 } as const;
 
 /** Open BUNDLE as a folder or a zip; a missing path is a usage error. */
-async function open(path: string) {
+async function openAny(path: string) {
   const info = await stat(path).catch(() => null);
   if (!info) throw new UsageError(`BUNDLE ${path} does not exist`);
   return info.isDirectory() ? openBundleDir(path) : openBundle(path);
@@ -45,9 +45,9 @@ async function run(argv: string[]): Promise<number> {
   const batchSize = intOption(values['batch-size'], 'batch-size', DEFAULT_BATCH_SIZE, 1, 4096);
   const threads = values.threads === undefined ? undefined : intOption(values.threads, 'threads', 1, 1, 1024);
 
-  const items = await loadTestSet(data);
-  const bundle = await open(positionals[0]);
+  const bundle = await openAny(positionals[0]);
   try {
+    const items = await loadTestSet(data);
     const bar = progress('predict', items.length);
     let shown = 0;
     const result = await predictBundle(
