@@ -1,4 +1,4 @@
-// Bearer-token auth: the host token (constant-time compare) or a team token (looked up by the services).
+// Bearer-token auth: the host token or a team token, resolved by the services; route guards for each kind.
 //
 // Policy, the same on every route:
 // - no Authorization header → anonymous; routes that need someone answer 401 `unauthenticated`;
@@ -7,13 +7,12 @@
 //   competition's team routes) → 403 `forbidden`;
 // - a resource owned by another team (a submission id) → 404 `not_found`, exactly as if it did not exist,
 //   so ids cannot be probed.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { AppContext, AppEnv, Principal, TeamIdentity } from './context.js';
 import { HttpError } from './errors.js';
 
-/** Looks a team token up; null when no team has it. */
-export type FindTeamByToken = (token: string) => Promise<TeamIdentity | null>;
+/** The host or the team a token belongs to; throws `unauthenticated` for any other token. */
+export type ResolveToken = (token: string) => Promise<Exclude<Principal, { kind: 'anonymous' }>>;
 
 const TOKEN = /^[A-Za-z0-9._~+/=-]{8,512}$/;
 
@@ -30,38 +29,18 @@ export function bearerToken(header: string | undefined): string | null {
   return match[1];
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
-
-/** Constant-time comparison of a presented token with the host token (both hashed to equal length first). */
-export function isHostToken(token: string, hostToken: string): boolean {
-  return hostToken.length > 0 && timingSafeEqual(digest(token), digest(hostToken));
-}
-
 /**
- * Middleware: resolves the bearer token to a Principal in `c.var.principal`. Never rejects an anonymous
- * request (routes decide); rejects a bad token with 401 everywhere.
+ * Middleware: resolves the bearer token to a Principal in `c.var.principal` with `resolve` (the services'
+ * `authenticate`: constant-time host-token compare, else a team by token hash). Never rejects an anonymous
+ * request (routes decide); a bad token is 401 everywhere.
  *
  * @example
- * app.use('/api/*', authenticate({ hostToken, findTeam: (t) => services.teamByToken(t) }));
+ * app.use('/api/*', authenticate((token) => authenticateToken(services, token)));
  */
-export function authenticate(options: {
-  hostToken: string;
-  findTeam: FindTeamByToken;
-}): MiddlewareHandler<AppEnv> {
+export function authenticate(resolve: ResolveToken): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = bearerToken(c.req.header('authorization'));
-    let principal: Principal = { kind: 'anonymous' };
-    if (token !== null) {
-      if (isHostToken(token, options.hostToken)) principal = { kind: 'host' };
-      else {
-        const team = await options.findTeam(token);
-        if (!team) throw new HttpError('unauthenticated', 'unknown or revoked token');
-        principal = { kind: 'team', team };
-      }
-    }
-    c.set('principal', principal);
+    c.set('principal', token === null ? { kind: 'anonymous' } : await resolve(token));
     await next();
   };
 }

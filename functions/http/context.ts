@@ -1,8 +1,12 @@
-// The Hono environment of the API: per-request variables (request id, authenticated principal).
+// The API's Hono environment (per-request variables) and its dependencies (services, blobs, limits, logger).
 import type { Context } from 'hono';
+import type { Manifest } from '../../core/bundle/manifest.js';
+import type { log } from '../../core/log.js';
+import type { BlobStore } from '../blob.js';
+import type { ServiceContext } from '../services/context.js';
+import type { TeamIdentity } from '../services/views.js';
 
-/** The team a team token belongs to, as the HTTP layer needs it. */
-export type TeamIdentity = { id: string; competitionId: string; name: string };
+export type { TeamIdentity };
 
 /** Who made the request: the host, a team, or nobody (no Authorization header). */
 export type Principal = { kind: 'host' } | { kind: 'team'; team: TeamIdentity } | { kind: 'anonymous' };
@@ -17,3 +21,42 @@ export type AppEnv = {
 
 /** A request context of the app. */
 export type AppContext = Context<AppEnv>;
+
+/** Limits and folders of the HTTP layer. */
+export type ApiConfig = {
+  /** Largest bundle upload, bytes (env SKETCHBOARD_MAX_BUNDLE_BYTES). */
+  maxBundleBytes: number;
+  /** Largest dataset archive upload, bytes. */
+  maxDatasetBytes: number;
+  /** Temp folder for uploads in flight and bundle checks; on the same filesystem as the data. */
+  workDir: string;
+  /** Where uploaded dataset archives are extracted, one folder per archive sha256. */
+  datasetsDir: string;
+};
+
+/** The logger interface (core/log's shape). */
+export type Logger = typeof log;
+
+/**
+ * Validates an uploaded bundle archive before it is accepted: safe unzip, manifest, class count, every
+ * model loads and gives [N, classes]. Returns the parsed manifest; throws 422-coded errors otherwise.
+ */
+export type ValidateBundle = (
+  zipPath: string,
+  opts: { classes: number; workDir: string; maxBytes: number },
+) => Promise<Manifest>;
+
+/** What `createApp` needs. Tests pass a PGlite-backed `services` and a temp-folder blob store. */
+export type AppDeps = {
+  services: ServiceContext;
+  blobs: BlobStore;
+  config: ApiConfig;
+  logger?: Logger;
+  /** Default: open + validate with core/bundle and core/predict. */
+  validateBundle?: ValidateBundle;
+  /** Database check for /healthz. Default: `select 1` on `services.db`. */
+  ping?: () => Promise<void>;
+};
+
+/** AppDeps with every default resolved: what the route files receive. */
+export type RouteDeps = Required<AppDeps>;

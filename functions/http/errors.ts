@@ -3,7 +3,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { log } from '../../core/log.js';
-import type { AppEnv } from './context.js';
+import type { AppEnv, Logger } from './context.js';
 
 /**
  * Every error code a client can see, with its HTTP status. Codes thrown by core/ (SketchboardError) and
@@ -28,6 +28,7 @@ export const ERROR_STATUS = {
   limit_exceeded: 429,
   internal: 500,
   runtime_unavailable: 503,
+  unavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 /** A code that has an HTTP status. */
@@ -101,19 +102,27 @@ export function errorResponse(c: Context<AppEnv>, code: ApiErrorCode, message: s
   return c.json(body, statusOf(code));
 }
 
-/** The app's single `onError`: logs server faults with the request id, answers in the one shape. */
-export const onError: ErrorHandler<AppEnv> = (err, c) => {
-  const { code, message } = toPublicError(err);
-  if (statusOf(code) >= 500) {
-    log.error('request failed', {
-      requestId: requestIdOf(c),
-      method: c.req.method,
-      path: c.req.path,
-      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
-    });
-  }
-  return errorResponse(c, code, message);
-};
+/**
+ * The app's single `onError`: answers in the one shape; server faults (5xx) are logged with the request id
+ * and the stack, which never reach the client.
+ *
+ * @example
+ * app.onError(errorHandler(log));
+ */
+export function errorHandler(logger: Pick<Logger, 'error'> = log): ErrorHandler<AppEnv> {
+  return (err, c) => {
+    const { code, message } = toPublicError(err);
+    if (statusOf(code) >= 500) {
+      logger.error('request failed', {
+        requestId: requestIdOf(c),
+        method: c.req.method,
+        path: c.req.path,
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      });
+    }
+    return errorResponse(c, code, message);
+  };
+}
 
 /** The app's single `notFound`. */
 export const onNotFound: NotFoundHandler<AppEnv> = (c) =>

@@ -1,0 +1,68 @@
+// Node bootstrap of the API: `startServer({ env, deps })` listens on PORT and closes cleanly.
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { log } from '../core/log.js';
+import { createApp } from './app.js';
+import type { Env } from './env.js';
+import type { AppDeps } from './http/context.js';
+
+/** A running server. */
+export type RunningServer = {
+  /** Base URL, e.g. http://localhost:8787. */
+  url: string;
+  port: number;
+  /** Stop accepting connections and wait for open ones to finish (bounded by `graceMs`). */
+  close(graceMs?: number): Promise<void>;
+};
+
+/** Large bundles on slow links: a request may take this long before Node cuts it (default is 5 minutes). */
+export const REQUEST_TIMEOUT_MS = 60 * 60 * 1000;
+
+/**
+ * Start the API on `env.port` (0 picks a free port). The caller owns `deps` (database, queue, blobs) and
+ * closes them after `close()`.
+ *
+ * @example
+ * const server = await startServer({ env, deps });
+ * console.log(`listening on ${server.url}`);
+ * process.on('SIGTERM', () => server.close());
+ */
+export async function startServer(options: {
+  env: Pick<Env, 'port'>;
+  deps: AppDeps;
+  hostname?: string;
+}): Promise<RunningServer> {
+  const app = createApp(options.deps);
+  const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: options.env.port,
+        hostname: options.hostname,
+        serverOptions: { requestTimeout: REQUEST_TIMEOUT_MS },
+      },
+      () => resolveServer(s),
+    );
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${options.hostname && options.hostname !== '0.0.0.0' ? options.hostname : 'localhost'}:${port}`;
+  log.info('API listening', { url });
+  return {
+    url,
+    port,
+    close: (graceMs = 10_000) =>
+      new Promise<void>((resolveClose, reject) => {
+        const timer = setTimeout(() => {
+          if ('closeAllConnections' in server) server.closeAllConnections();
+        }, graceMs);
+        timer.unref();
+        server.close((err) => {
+          clearTimeout(timer);
+          if (err) reject(err);
+          else resolveClose();
+        });
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+      }),
+  };
+}
