@@ -9,6 +9,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   predict: async () => (await import('./predict.js')).command,
   evaluate: async () => (await import('./evaluate.js')).command,
   demo: async () => (await import('./demo.js')).command,
+  scorer: async () => (await import('./scorer.js')).command,
+  score: async () => (await import('./score.js')).command,
 };
 
 async function printHelp(): Promise<void> {

@@ -1,4 +1,6 @@
-// Public/private accuracy of a prediction vector and of each ensemble member, computed server-side from stored labels.
+// Public/private accuracy of the final and each member's predictions, from server-side labels (core/metrics does the counting).
+import { scoreAligned } from '../../core/metrics/accuracy.js';
+import type { MemberScore } from '../db/schema.js';
 
 /** The server-side truth for one test item, in prediction order. Never leaves the supervisor. */
 export type LabeledItem = { label: number; split: 'public' | 'private' };
@@ -17,37 +19,38 @@ export type SplitScores = { public: SplitScore; private: SplitScore };
  * // { public: { correct: 1, total: 1, accuracy: 1 }, private: { correct: 0, total: 1, accuracy: 0 } }
  */
 export function splitAccuracy(predictions: Int32Array, items: readonly LabeledItem[]): SplitScores {
-  if (predictions.length !== items.length) {
-    throw new Error(`${predictions.length} predictions for ${items.length} test items`);
-  }
-  const counts = { public: { correct: 0, total: 0 }, private: { correct: 0, total: 0 } };
-  for (let i = 0; i < items.length; i++) {
-    const c = counts[items[i].split];
-    c.total++;
-    if (predictions[i] === items[i].label) c.correct++;
-  }
-  const done = (c: { correct: number; total: number }): SplitScore => ({
-    ...c,
-    accuracy: c.total === 0 ? 0 : c.correct / c.total,
-  });
-  return { public: done(counts.public), private: done(counts.private) };
+  const e = scoreAligned(
+    predictions,
+    items.map((i) => i.label),
+    items.map((i) => i.split),
+  );
+  const pick = (name: 'public' | 'private'): SplitScore => {
+    const s = e.splits[name];
+    return s
+      ? { correct: s.correct, total: s.total, accuracy: s.accuracy }
+      : { correct: 0, total: 0, accuracy: 0 };
+  };
+  return { public: pick('public'), private: pick('private') };
 }
 
-/** One ensemble member's scores, keyed by the member's resolved id. */
-export type MemberAccuracy = { member: string; publicAccuracy: number; privateAccuracy: number };
-
 /**
- * Each member's public and private accuracy, in the order the runner reported the members.
+ * Each ensemble node's public and private accuracy (leaves and votes), in the runner's order.
  *
  * @example
- * memberAccuracy([{ id: 'fold0', predictions }], items); // [{ member: 'fold0', publicAccuracy: 0.9, privateAccuracy: 0.88 }]
+ * memberAccuracy([{ id: '0', model: 'fold0.onnx', predictions }], items);
+ * // [{ member: '0', model: 'fold0.onnx', publicAccuracy: 0.9, privateAccuracy: 0.88 }]
  */
 export function memberAccuracy(
-  members: readonly { id: string; predictions: Int32Array }[],
+  members: readonly { id: string; model: string; predictions: Int32Array }[],
   items: readonly LabeledItem[],
-): MemberAccuracy[] {
+): MemberScore[] {
   return members.map((m) => {
     const s = splitAccuracy(m.predictions, items);
-    return { member: m.id, publicAccuracy: s.public.accuracy, privateAccuracy: s.private.accuracy };
+    return {
+      member: m.id,
+      model: m.model,
+      publicAccuracy: s.public.accuracy,
+      privateAccuracy: s.private.accuracy,
+    };
   });
 }

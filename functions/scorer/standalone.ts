@@ -1,0 +1,41 @@
+// Opens what a scorer process needs on its own (database, blobs, optionally the queue) and builds attempt dependencies.
+
+import { type BlobStore, createLocalBlobStore } from '../blob.js';
+import { type Database, openDatabase } from '../db/client.js';
+import { blobDir, type Env } from '../env.js';
+import { type JobQueue, startQueue } from '../queue.js';
+
+/** A scorer process's connections; `close` releases them in order. */
+export type ScorerParts = { database: Database; blobs: BlobStore; queue?: JobQueue; close(): Promise<void> };
+
+/**
+ * Open the database (migrated), the blob store and, with `queue: true`, pg-boss, from the environment.
+ *
+ * @example
+ * const parts = await openScorerParts(loadEnv(), { queue: true });
+ * try { ... } finally { await parts.close(); }
+ */
+export async function openScorerParts(env: Env, opts: { queue: boolean }): Promise<ScorerParts> {
+  const database = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir });
+  let queue: JobQueue | undefined;
+  try {
+    if (opts.queue) {
+      queue = await startQueue(database, {
+        maxAttempts: env.scorer.maxAttempts,
+        timeoutSeconds: env.scorer.timeoutSeconds,
+      });
+    }
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  return {
+    database,
+    blobs: createLocalBlobStore(blobDir(env)),
+    queue,
+    async close() {
+      await queue?.stop();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,155 @@
+// The long-running scorer: pulls score-submission jobs from pg-boss, N at a time, and stops gracefully.
+import { availableParallelism } from 'node:os';
+import { log } from '../../core/log.js';
+import { DEFAULT_BATCH_SIZE } from '../../core/predict/predictor.js';
+import type { BlobStore } from '../blob.js';
+import type { Db } from '../db/client.js';
+import type { Env } from '../env.js';
+import {
+  attemptOf,
+  isLastAttempt,
+  type JobQueue,
+  SCORE_DEAD_QUEUE,
+  SCORE_QUEUE,
+  type ScoreJobData,
+} from '../queue.js';
+import type { ServiceContext } from '../services/context.js';
+import { abandonSubmission } from '../services/scoring.js';
+import { type AttemptOutcome, type ScorerDeps, scoreAttempt } from './attempt.js';
+import type { RunOptions } from './protocol.js';
+import type { SandboxLimits } from './supervisor.js';
+
+/** Default grace period on stop before running children are killed and their jobs handed back. */
+export const STOP_GRACE_MS = 30_000;
+
+/**
+ * The runtime options the server fixes for every bundle: execution providers cuda → cpu, the
+ * default batch size, and the CPU threads shared out between concurrent jobs.
+ */
+export function serverRunOptions(env: Pick<Env, 'scorer'>): RunOptions {
+  return {
+    batchSize: DEFAULT_BATCH_SIZE,
+    executionProviders: ['cuda', 'cpu'],
+    threads: Math.max(1, Math.floor(availableParallelism() / env.scorer.concurrency)),
+  };
+}
+
+/** Wall-clock and memory limits of one run, from the environment. */
+export function sandboxLimits(env: Pick<Env, 'scorer'>): SandboxLimits {
+  return { timeoutMs: env.scorer.timeoutSeconds * 1000, memoryMb: env.scorer.memoryMb };
+}
+
+/** Scoring dependencies from the server's parts. */
+export function scorerDeps(
+  parts: Omit<StartScorerOptions, 'queue' | 'pollingIntervalSeconds' | 'onOutcome'>,
+): ScorerDeps {
+  const services: ServiceContext = { db: parts.db, maxActiveSubmissions: parts.env.maxActiveSubmissions };
+  return {
+    services,
+    blobs: parts.blobs,
+    limits: { ...sandboxLimits(parts.env), ...parts.limits },
+    options: { ...serverRunOptions(parts.env), ...parts.options },
+    workRoot: parts.workRoot,
+    hooks: parts.hooks,
+  };
+}
+
+export type StartScorerOptions = {
+  db: Db;
+  queue: JobQueue;
+  blobs: BlobStore;
+  env: Pick<Env, 'scorer' | 'maxActiveSubmissions'>;
+  /** Overrides of the server's runtime options and limits (tests, benchmarks). */
+  options?: Partial<RunOptions>;
+  limits?: Partial<SandboxLimits>;
+  workRoot?: string;
+  hooks?: ScorerDeps['hooks'];
+  /** How often an idle worker polls for jobs (pg-boss minimum 0.5 s; default 2). */
+  pollingIntervalSeconds?: number;
+  /** Called after each attempt (logs, tests). */
+  onOutcome?(outcome: AttemptOutcome): void;
+};
+
+/** A started scorer. `stop` stops claiming, waits up to `graceMs` for running jobs, then kills them (they are retried elsewhere). */
+export type RunningScorer = {
+  stop(opts?: { graceMs?: number }): Promise<void>;
+  /** Jobs being scored right now. */
+  readonly active: number;
+};
+
+/**
+ * Start scoring jobs from the queue in this process: `env.scorer.concurrency` at a time, each in its
+ * own sandboxed child. Used by `sketchboard scorer` and, in embedded mode, by `sketchboard serve`.
+ * Also fails submissions whose jobs the queue dead-lettered (retries exhausted) as infra faults.
+ *
+ * @example
+ * const scorer = await startScorer({ db: database.db, queue, blobs, env });
+ * process.once('SIGTERM', () => void scorer.stop());
+ */
+export async function startScorer(parts: StartScorerOptions): Promise<RunningScorer> {
+  const deps = scorerDeps(parts);
+  const { boss } = parts.queue;
+  const shutdown = new AbortController();
+  let active = 0;
+  const polling =
+    parts.pollingIntervalSeconds === undefined
+      ? {}
+      : { pollingIntervalSeconds: parts.pollingIntervalSeconds };
+
+  const workId = await boss.work<ScoreJobData>(
+    SCORE_QUEUE,
+    { localConcurrency: parts.env.scorer.concurrency, batchSize: 1, ...polling },
+    async ([job]) => {
+      active++;
+      try {
+        const outcome = await scoreAttempt(deps, {
+          submissionId: job.data.submissionId,
+          attempt: attemptOf(job),
+          lastAttempt: isLastAttempt(parts.queue, job),
+          signal: AbortSignal.any([job.signal, shutdown.signal]),
+        });
+        parts.onOutcome?.(outcome);
+        // The submission went back to `queued`: failing the job makes pg-boss retry it (bounded).
+        if (outcome.status === 'retry')
+          throw new Error(`infrastructure fault, retrying: ${outcome.failure.detail ?? ''}`);
+        return { status: outcome.status };
+      } finally {
+        active--;
+      }
+    },
+  );
+  const deadId = await boss.work<ScoreJobData>(
+    SCORE_DEAD_QUEUE,
+    { batchSize: 1, ...polling },
+    async ([job]) => {
+      const changed = await abandonSubmission(deps.services, job.data.submissionId);
+      if (changed)
+        log.warn('submission abandoned after its retries ran out', { submissionId: job.data.submissionId });
+    },
+  );
+  log.info('scorer started', { concurrency: parts.env.scorer.concurrency, ...deps.limits });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    get active() {
+      return active;
+    },
+    stop(opts = {}) {
+      stopping ??= (async () => {
+        const drained = boss.offWork(SCORE_QUEUE, { id: workId, wait: true });
+        const timer = setTimeout(
+          () => shutdown.abort(new Error('scorer stopping')),
+          opts.graceMs ?? STOP_GRACE_MS,
+        );
+        try {
+          await drained;
+          await boss.offWork(SCORE_DEAD_QUEUE, { id: deadId, wait: true });
+        } finally {
+          clearTimeout(timer);
+        }
+        log.info('scorer stopped');
+      })();
+      return stopping;
+    },
+  };
+}
