@@ -3,6 +3,8 @@
 export type Progress = {
   /** Advance by `n` items. */
   tick(n?: number): void;
+  /** Set the position and, when it becomes known, the total (e.g. from an onProgress(done, total) callback). */
+  update(done: number, total?: number): void;
   /** Print the final line. */
   done(message?: string): void;
 };
@@ -39,9 +41,13 @@ export function progress(
     tick(n = 1) {
       count += n;
       const now = Date.now();
-      if (now - lastDraw < interval && count < total) return;
+      if (now - lastDraw < interval) return;
       lastDraw = now;
       stream.write(tty ? `\r${line()}\u001b[K` : `${line()}\n`);
+    },
+    update(done, newTotal) {
+      if (newTotal !== undefined) total = newTotal;
+      this.tick(done - count);
     },
     done(message) {
       const tail = message ? ` — ${message}` : '';
