@@ -1,7 +1,7 @@
 // One scoring attempt of one submission: claim a lease, run the sandbox, score against the labels, store output.csv and the result.
-import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { RuntimeStamp as ModelStamp } from '../../core/backends/types.js';
 import { errorMessage } from '../../core/errors.js';
 import { log } from '../../core/log.js';
@@ -69,6 +69,9 @@ export function runtimeStamp(
   };
 }
 
+/** Host label files that must never sit beside the images a runner reads. */
+const LABEL_FILE = /^test_labels\.csv$/i;
+
 /** Absolute test image paths (no labels); an infra fault when one is missing. */
 async function imagePaths(claim: Claim, key: AnswerKey): Promise<string[]> {
   const root = resolve(claim.competition.datasetDir);
@@ -81,6 +84,14 @@ async function imagePaths(claim: Claim, key: AnswerKey): Promise<string[]> {
         }),
       ),
     );
+  }
+  // The child may read its images' folders: refuse to run next to a labels file.
+  for (const dir of new Set(paths.map((p) => dirname(p)))) {
+    if ((await readdir(dir)).some((name) => LABEL_FILE.test(name))) {
+      throw new InfraError(
+        `test image folder ${dir} holds a labels file; refusing to expose it to the runner`,
+      );
+    }
   }
   return paths;
 }

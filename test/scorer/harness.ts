@@ -1,0 +1,134 @@
+// A scorer test bench over one driver: database, fast-retry queue, blob folder, a competition on the tiny sketch set, bundle uploads.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import { openBundle } from '../../core/bundle/open.js';
+import { type BlobStore, bundleKey, createLocalBlobStore } from '../../functions/blob.js';
+import { type SubmissionRow, submissions } from '../../functions/db/schema.js';
+import { type JobQueue, SCORE_QUEUE, startQueue } from '../../functions/queue.js';
+import type { ScorerDeps } from '../../functions/scorer/attempt.js';
+import { type StartScorerOptions, scorerDeps } from '../../functions/scorer/worker.js';
+import {
+  createCompetition,
+  recordBundle,
+  registerTeam,
+  type ServiceContext,
+  triggerSubmission,
+} from '../../functions/services/index.js';
+import { type DriverName, openTestDatabase, type TestDatabase, uniqueSlug } from '../helpers/db.js';
+import { CLASSES, type SketchSet } from './fixtures.js';
+
+/** The scorer's environment in tests: one job at a time, 60 s and 2 GB per run, 3 attempts. */
+export const TEST_ENV: StartScorerOptions['env'] = {
+  maxActiveSubmissions: 10,
+  scorer: { concurrency: 1, timeoutSeconds: 60, memoryMb: 2048, maxAttempts: 3, embedded: false },
+};
+
+/** Fast queue settings for tests: heartbeats of 10 s (pg-boss minimum), no retry delay. */
+export async function fastQueue(queue: JobQueue): Promise<void> {
+  await queue.boss.updateQueue(SCORE_QUEUE, { heartbeatSeconds: 10, retryDelay: 0, retryBackoff: false });
+}
+
+export type Harness = {
+  driver: DriverName;
+  test: TestDatabase;
+  ctx: ServiceContext;
+  queue: JobQueue;
+  blobs: BlobStore;
+  /** SKETCHBOARD_DATA_DIR for child CLI processes: blobs live in `<dataDir>/blobs`. */
+  dataDir: string;
+  deps(over?: Partial<StartScorerOptions>): ScorerDeps;
+  /** A competition on the sketch set with one team; returns the team id. */
+  competition(opts?: { dailyLimit?: number; datasetDir?: string }): Promise<string>;
+  /** Store and record a bundle zip for a team; `missingBlob` records it without storing the file. */
+  upload(teamId: string, zip: string, opts?: { missingBlob?: boolean }): Promise<string>;
+  trigger(teamId: string, bundleId: string): Promise<string>;
+  row(submissionId: string): Promise<SubmissionRow>;
+  /** Poll until the submission reaches a final status (or `until`), or fail after `ms`. */
+  waitFor(submissionId: string, until?: (r: SubmissionRow) => boolean, ms?: number): Promise<SubmissionRow>;
+  close(): Promise<void>;
+};
+
+/** Open a harness whose data folder is `<root>/<driver>`. */
+export async function openHarness(driver: DriverName, root: string, set: SketchSet): Promise<Harness> {
+  const test = await openTestDatabase(driver);
+  const queue = await startQueue(test.database, {
+    maxAttempts: 3,
+    timeoutSeconds: 60,
+    heartbeatSeconds: 10,
+    superviseIntervalSeconds: 1,
+  });
+  await fastQueue(queue);
+  const dataDir = join(root, driver);
+  const blobs = createLocalBlobStore(join(dataDir, 'blobs'));
+  const ctx: ServiceContext = { db: test.database.db, queue, maxActiveSubmissions: 10 };
+  const row = async (id: string) => {
+    const [r] = await ctx.db.select().from(submissions).where(eq(submissions.id, id));
+    return r;
+  };
+  return {
+    driver,
+    test,
+    ctx,
+    queue,
+    blobs,
+    dataDir,
+    deps: (over = {}) =>
+      scorerDeps({
+        db: ctx.db,
+        blobs,
+        env: TEST_ENV,
+        workRoot: join(dataDir, 'work'),
+        options: { threads: 1 },
+        ...over,
+      }),
+    async competition(opts = {}) {
+      const slug = uniqueSlug('score');
+      const now = Date.now();
+      await createCompetition(ctx, {
+        slug,
+        title: slug,
+        classes: CLASSES,
+        startsAt: new Date(now - 86_400_000),
+        endsAt: new Date(now + 86_400_000),
+        dailyLimit: opts.dailyLimit ?? 20,
+        datasetDir: opts.datasetDir ?? set.testDir,
+        datasetSha256: 'b'.repeat(64),
+        items: set.items,
+      });
+      const { team } = await registerTeam(ctx, slug, { name: 'Team S', members: ['ada'] });
+      return team.id;
+    },
+    async upload(teamId, zip, opts = {}) {
+      const bundle = await openBundle(zip);
+      await bundle.dispose();
+      if (!opts.missingBlob) await blobs.putFile(bundleKey(bundle.sha256), zip);
+      const { bundle: view } = await recordBundle(ctx, {
+        teamId,
+        sha256: bundle.sha256,
+        sizeBytes: bundle.sizeBytes,
+        manifest: bundle.manifest,
+        blobKey: bundleKey(bundle.sha256),
+      });
+      return view.id;
+    },
+    async trigger(teamId, bundleId) {
+      return (await triggerSubmission(ctx, { teamId, bundleId })).submission.id;
+    },
+    row,
+    async waitFor(id, until = (r) => r.status === 'scored' || r.status === 'failed', ms = 60_000) {
+      const end = Date.now() + ms;
+      for (;;) {
+        const r = await row(id);
+        if (until(r)) return r;
+        if (Date.now() > end) throw new Error(`submission ${id} stuck in ${r.status} (attempt ${r.attempt})`);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    },
+    async close() {
+      await queue.stop();
+      await test.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
