@@ -1,0 +1,132 @@
+// Request helpers for the API tests: typed JSON calls and the steps of the competition flow.
+import { expect } from 'vitest';
+import type { z } from 'zod';
+import { bundleResponse } from '../../functions/routes/bundles.js';
+import { errorBodySchema } from '../../functions/routes/openapi.js';
+import { triggerResponse } from '../../functions/routes/submissions.js';
+import { createTeamResponse } from '../../functions/routes/teams.js';
+import { bearer, goodBundle, type Harness, HOST } from './fixtures.js';
+
+export type Reply = { status: number; body: unknown; text: string; res: Response };
+
+/** Any request; the body is parsed as JSON when it is JSON. */
+export async function call(
+  h: Harness,
+  method: string,
+  path: string,
+  init: { json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  const headers: Record<string, string> = { ...(init.headers ?? {}) };
+  let body = init.body;
+  if (init.json !== undefined) {
+    body = JSON.stringify(init.json);
+    headers['Content-Type'] ??= 'application/json';
+  }
+  const res = await h.app.request(path, { method, body, headers });
+  const text = await res.text();
+  const type = res.headers.get('content-type') ?? '';
+  return { status: res.status, body: type.includes('json') ? JSON.parse(text) : {}, text, res };
+}
+
+/** Parse a reply's body with a route's response schema (so tests also check the documented shape). */
+export function parse<S extends z.ZodType>(schema: S, reply: Reply): z.output<S> {
+  const parsed = schema.safeParse(reply.body);
+  if (!parsed.success) throw new Error(`status ${reply.status}, body does not match: ${reply.text}`);
+  return parsed.data;
+}
+
+/** Expect an error reply with this status and code; returns the message. */
+export function expectError(reply: Reply, status: number, code: string): string {
+  const body = errorBodySchema.safeParse(reply.body);
+  expect({ status: reply.status, code: body.data?.error.code }, reply.text).toEqual({ status, code });
+  expect(body.data?.error.requestId).toBe(reply.res.headers.get('x-request-id'));
+  return body.data?.error.message ?? '';
+}
+
+let n = 0;
+/** A fresh slug per call. */
+export const slug = (prefix = 'api') => `${prefix}-${++n}-${Math.random().toString(36).slice(2, 7)}`;
+
+/** Create a competition from the harness's dataset folder (open from yesterday to +10 days on the test clock). */
+export async function createCompetition(h: Harness, over: Record<string, unknown> = {}): Promise<string> {
+  const s = (over.slug as string | undefined) ?? slug();
+  const now = h.clock.now().getTime();
+  const reply = await call(h, 'POST', '/api/competitions', {
+    headers: HOST,
+    json: {
+      slug: s,
+      title: `Competition ${s}`,
+      datasetPath: h.dataset.dir,
+      startsAt: new Date(now - 86_400_000).toISOString(),
+      endsAt: new Date(now + 10 * 86_400_000).toISOString(),
+      ...over,
+    },
+  });
+  expect(reply.status, reply.text).toBe(201);
+  return s;
+}
+
+/** Register a team; returns its id and token. */
+export async function registerTeam(
+  h: Harness,
+  s: string,
+  name = `team-${++n}`,
+): Promise<{ id: string; token: string }> {
+  const reply = await call(h, 'POST', `/api/competitions/${s}/teams`, {
+    json: { name, members: ['ana', 'bo'] },
+  });
+  expect(reply.status, reply.text).toBe(201);
+  const { team, token } = parse(createTeamResponse, reply);
+  return { id: team.id, token };
+}
+
+/** Upload bundle bytes as application/zip; returns the reply. */
+export function upload(
+  h: Harness,
+  s: string,
+  token: string,
+  bytes: Uint8Array,
+  type = 'application/zip',
+): Promise<Reply> {
+  return call(h, 'POST', `/api/competitions/${s}/bundles`, {
+    headers: { ...bearer(token), 'Content-Type': type },
+    body: bytes,
+  });
+}
+
+/** Upload a good bundle predicting `favour`; returns the bundle id. */
+export async function uploadGood(h: Harness, s: string, token: string, favour = 0): Promise<string> {
+  const reply = await upload(h, s, token, await goodBundle(favour));
+  expect([200, 201], reply.text).toContain(reply.status);
+  return parse(bundleResponse, reply).bundle.id;
+}
+
+/** Trigger scoring; returns the reply. */
+export function trigger(
+  h: Harness,
+  s: string,
+  token: string,
+  bundleId: string,
+  key?: string,
+): Promise<Reply> {
+  return call(h, 'POST', `/api/competitions/${s}/submissions`, {
+    headers: { ...bearer(token), ...(key ? { 'Idempotency-Key': key } : {}) },
+    json: { bundleId },
+  });
+}
+
+/** Trigger and score with the real scorer; returns the submission id. */
+export async function submitAndScore(
+  h: Harness,
+  s: string,
+  token: string,
+  bundleId: string,
+): Promise<string> {
+  h.clock.advance(60_000);
+  const reply = await trigger(h, s, token, bundleId);
+  expect(reply.status, reply.text).toBe(202);
+  const id = parse(triggerResponse, reply).submission.id;
+  const outcome = await h.score(id);
+  expect(outcome.status, JSON.stringify(outcome)).toBe('scored');
+  return id;
+}
