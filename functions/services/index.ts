@@ -21,7 +21,15 @@
 // scoring       claimSubmission(ctx, id, attempt?) → Claim | null;  loadAnswerKey(ctx, competitionId)
 //               completeSubmission(ctx, id, leaseToken, ScoreResults) → SubmissionView
 //               failSubmission(ctx, id, leaseToken, Failure) → SubmissionView   (StaleLeaseError if stale)
-//               abandonSubmission(ctx, id, message?) → boolean                  (dead-letter queue)
+// dead-letters  abandonSubmission(ctx, id, message?) → boolean                  (dead-letter queue)
+//               drainDeadLetters(ctx, queue) → number       (abandons every dead-lettered job's submission)
+//
+// Scorer loop (functions/queue.ts): boss.work(SCORE_QUEUE, async ([job]) => { const claim = await
+// claimSubmission(ctx, job.data.submissionId, attemptOf(job)); if (!claim) return; ... then
+// completeSubmission(...) or failSubmission(..., { isInfra, retry: isInfra && !isLastAttempt(queue, job) })
+// and, for a retried infra fault, throw so pg-boss retries the job }. A killed worker's job is
+// retried by pg-boss (heartbeat / expiry) with retryCount + 1; the new claim's lease makes the old
+// worker's late writes fail with StaleLeaseError. Jobs out of retries land in SCORE_DEAD_QUEUE.
 //
 // `viewer` is H7's Principal ({ kind: 'host' } | { kind: 'team', team: { id } } | { kind: 'anonymous' }).
 // Views never contain labels, per-item splits, token hashes, dataset paths or the split seed.
@@ -36,10 +44,10 @@ export {
   type NewCompetition,
 } from './competitions.js';
 export { nowOf, type ServiceContext, utcDayStart, type Viewer } from './context.js';
+export { abandonSubmission, drainDeadLetters } from './dead-letters.js';
 export { type Leaderboard, type LeaderboardRow, type LeaderboardSplit, leaderboard } from './leaderboard.js';
 export {
   type AnswerKey,
-  abandonSubmission,
   type Claim,
   type Count,
   claimSubmission,

@@ -215,32 +215,3 @@ export async function failSubmission(
   if (!row) throw new StaleLeaseError(submissionId);
   return toSubmissionView(row, true);
 }
-
-/**
- * Fails a submission whose job the queue gave up on (dead-letter queue: retries exhausted, or its last
- * worker died) as an infrastructure fault. No lease needed; a finished submission is left alone.
- * Returns whether it changed anything.
- *
- * @example
- * await boss.work(SCORE_DEAD_QUEUE, async ([job]) => { await abandonSubmission(ctx, job.data.submissionId); });
- */
-export async function abandonSubmission(
-  ctx: ServiceContext,
-  submissionId: string,
-  message = 'scoring could not be completed because of a server problem; this does not count against your limit',
-): Promise<boolean> {
-  if (!isUuid(submissionId)) return false;
-  const rows = await ctx.db
-    .update(submissions)
-    .set({
-      status: 'failed',
-      leaseToken: null,
-      errorCode: 'infrastructure',
-      errorMessage: message,
-      errorIsInfra: true,
-      finishedAt: nowOf(ctx),
-    })
-    .where(and(eq(submissions.id, submissionId), inArray(submissions.status, ['queued', 'running'])))
-    .returning({ id: submissions.id });
-  return rows.length === 1;
-}
