@@ -215,3 +215,6 @@ export async function failSubmission(
   if (!row) throw new StaleLeaseError(submissionId);
   return toSubmissionView(row, true);
 }
+
+// Kept importable from here too (the scorer imports them from this module).
+export { abandonSubmission, drainDeadLetters } from './dead-letters.js';
