@@ -42,7 +42,8 @@ export async function decodeImage(path: string, spec: InputSpec): Promise<Buffer
       background: WHITE,
     })
     .removeAlpha()
-    .raw();
+    // 8 bits per channel whatever the source depth (16-bit PNG/TIFF included).
+    .raw({ depth: 'uchar' });
   let out: { data: Buffer; info: OutputInfo };
   try {
     out = await img.toBuffer({ resolveWithObject: true });
@@ -52,7 +53,8 @@ export async function decodeImage(path: string, spec: InputSpec): Promise<Buffer
     });
   }
   const { data, info } = out;
-  if (info.width !== width || info.height !== height || info.channels !== spec.channels) {
+  const bad = info.width !== width || info.height !== height || info.channels !== spec.channels;
+  if (bad || data.length !== width * height * spec.channels) {
     throw new SketchboardError(
       'internal',
       `image ${path} decoded to ${info.width}×${info.height}×${info.channels}, expected ${width}×${height}×${spec.channels}`,

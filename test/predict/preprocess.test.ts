@@ -2,6 +2,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InputSpec } from '../../core/bundle/manifest.js';
@@ -27,6 +28,43 @@ const close = (actual: Float32Array, expected: number[], tol = 1e-5) => {
   });
 };
 
+/** A 16-bit-per-channel PNG (colour type 2 RGB or 0 gray), written by hand: sharp writes 8-bit ones. */
+function png16(width: number, height: number, gray: boolean, values: number[]): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([head, body, crc]);
+  };
+  const ch = gray ? 1 : 3;
+  const rows = Buffer.alloc(height * (1 + width * ch * 2));
+  for (let y = 0; y < height; y++) {
+    for (let i = 0; i < width * ch; i++)
+      rows.writeUInt16BE(values[y * width * ch + i], y * (1 + width * ch * 2) + 1 + 2 * i);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([16, gray ? 0 : 2, 0, 0, 0], 8);
+  const sig = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
+  return Buffer.concat([
+    sig,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+function crc32(buf: Buffer): number {
+  let c = ~0;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sb-pre-'));
   // 2×2 RGB: black, white / red, gray 128.
@@ -44,6 +82,8 @@ beforeAll(async () => {
   // 4 wide × 2 high black: letterboxed into 4×4 it gets a white row above and below.
   await rawImage(new Array(8).fill(0), 4, 2, 1).png().toFile(join(dir, 'wide.png'));
   await writeFile(join(dir, 'broken.png'), Buffer.from('not an image at all'));
+  await writeFile(join(dir, 'rgb16.png'), png16(2, 1, false, [0, 65535, 32896, 65535, 0, 1028]));
+  await writeFile(join(dir, 'gray16.png'), png16(2, 1, true, [65535, 32896]));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -117,6 +157,13 @@ describe('preprocessBatch', () => {
     expect(t.dims).toEqual([2, 2, 2, 1]);
     close(t.data.subarray(0, 4), [0, 0, 0, 0]);
     close(t.data.subarray(4, 6), [0, 1]);
+  });
+
+  it('reads 16-bit PNGs as 8-bit values scaled to [0,1]', async () => {
+    const rgb = await decodeImage(join(dir, 'rgb16.png'), spec({ size: [1, 2] }));
+    expect([...rgb]).toEqual([0, 255, 128, 255, 0, 4]);
+    const gray = await decodeImage(join(dir, 'gray16.png'), spec({ size: [1, 2] }));
+    expect([...gray]).toEqual([255, 255, 255, 128, 128, 128]);
   });
 
   it('names the file of an unreadable image', async () => {
