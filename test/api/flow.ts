@@ -9,6 +9,9 @@ import { bearer, goodBundle, type Harness, HOST } from './fixtures.js';
 
 export type Reply = { status: number; body: unknown; text: string; res: Response };
 
+/** When set, every reply of `call` is pushed here (the security crawl reads them all). */
+export const recorder: { replies?: (Reply & { method: string; path: string })[] } = {};
+
 /** Any request; the body is parsed as JSON when it is JSON. */
 export async function call(
   h: Harness,
@@ -25,7 +28,9 @@ export async function call(
   const res = await h.app.request(path, { method, body, headers });
   const text = await res.text();
   const type = res.headers.get('content-type') ?? '';
-  return { status: res.status, body: type.includes('json') ? JSON.parse(text) : {}, text, res };
+  const reply = { status: res.status, body: type.includes('json') ? JSON.parse(text) : {}, text, res };
+  recorder.replies?.push({ ...reply, method, path });
+  return reply;
 }
 
 /** Parse a reply's body with a route's response schema (so tests also check the documented shape). */
