@@ -1,0 +1,176 @@
+// The training run config: zod schema with every default, JSON config-file loading with key-path errors, CLI overrides.
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { curriculumConfigSchema, DEFAULT_CURRICULUM_PRESET } from '../augment/index.js';
+import { errorMessage, SketchboardError } from '../errors.js';
+
+const positiveInt = z.int().min(1);
+const rate = z.number().positive().finite();
+
+/** Scheduler options by kind (epochs-based; the trainer steps the scheduler once per epoch). */
+const schedulerSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('step'),
+    stepSize: positiveInt.default(5),
+    gamma: z.number().positive().max(1).default(0.5),
+  }),
+  z.strictObject({
+    kind: z.literal('cosine'),
+    warmupEpochs: z.int().min(0).default(0),
+    minLr: z.number().min(0).default(0),
+  }),
+  z.strictObject({
+    kind: z.literal('cyclic'),
+    mode: z.enum(['triangular', 'triangular2']).default('triangular'),
+    baseLr: z.number().min(0).optional(),
+    stepSize: positiveInt.default(2),
+  }),
+]);
+
+/** The resolved run config: what a config file may hold and what run.json records. Defaults live here. */
+export const trainConfigSchema = z.strictObject({
+  folds: z.int().min(2).max(100).default(5),
+  epochs: positiveInt.max(10_000).default(20),
+  seed: z.int().min(0).max(0xffffffff).default(1),
+  batchSize: positiveInt.max(4096).default(32),
+  model: z.enum(['cnn', 'head']).default('cnn'),
+  cnn: z
+    .strictObject({ width: positiveInt.max(512).default(16), depth: positiveInt.max(16).default(1) })
+    .default({ width: 16, depth: 1 }),
+  head: z.enum(['linear', 'mlp3']).default('mlp3'),
+  /** Path of the frozen backbone ONNX file (model "head"); relative paths are relative to the config file. */
+  backbone: z.string().min(1).optional(),
+  input: z
+    .strictObject({
+      size: z.int().min(8).max(1024).default(64),
+      channels: z.union([z.literal(1), z.literal(3)]).default(1),
+      resize: z.enum(['stretch', 'letterbox']).default('stretch'),
+      mean: z.array(z.number()).min(1).max(3).optional(),
+      std: z.array(z.number().positive()).min(1).max(3).optional(),
+    })
+    .default({ size: 64, channels: 1, resize: 'stretch' }),
+  optimizer: z
+    .strictObject({
+      kind: z.enum(['sgd', 'adam', 'adamw']).default('adamw'),
+      lr: rate.default(0.002),
+      weightDecay: z.number().min(0).optional(),
+      momentum: z.number().min(0).max(1).optional(),
+      nesterov: z.boolean().optional(),
+    })
+    .default({ kind: 'adamw', lr: 0.002 }),
+  scheduler: schedulerSchema.default({ kind: 'cosine', warmupEpochs: 0, minLr: 0 }),
+  labelSmoothing: z.number().min(0).max(0.99).default(0.1),
+  curriculum: curriculumConfigSchema.default(
+    () => curriculumConfigSchema.parse(DEFAULT_CURRICULUM_PRESET) as never,
+  ),
+});
+
+/** A config file as written: every key optional. */
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+/** A resolved run config: every default filled in, the curriculum as full stages. */
+export type TrainConfig = z.output<typeof trainConfigSchema>;
+export type SchedulerConfig = TrainConfig['scheduler'];
+
+type Issue = { path: PropertyKey[]; message: string; code?: string; keys?: string[] };
+
+function describe(issue: Issue): string {
+  const where = issue.path.map(String).join('.') || '(root)';
+  if (issue.code === 'unrecognized_keys' && issue.keys) {
+    return issue.keys.map((k) => `${where === '(root)' ? k : `${where}.${k}`}: unknown key`).join('; ');
+  }
+  return `${where}: ${issue.message}`;
+}
+
+/**
+ * Validates a raw config (parsed JSON, possibly with CLI overrides merged in) and fills in defaults.
+ * Throws SketchboardError('invalid_argument') listing every problem with its key path.
+ *
+ * @example
+ * resolveTrainConfig({ epochs: 3, optimizer: { kind: 'sgd', lr: 0.05 } }).optimizer.kind; // 'sgd'
+ * resolveTrainConfig({ epoch: 3 }); // throws: invalid train config: epoch: unknown key
+ */
+export function resolveTrainConfig(raw: unknown, source = 'train config'): TrainConfig {
+  const parsed = trainConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues as unknown as Issue[];
+    throw new SketchboardError('invalid_argument', `invalid ${source}: ${issues.map(describe).join('; ')}`);
+  }
+  const config = parsed.data;
+  const channels = config.input.channels;
+  for (const key of ['mean', 'std'] as const) {
+    const v = config.input[key];
+    if (v && v.length !== channels && v.length !== 1) {
+      throw new SketchboardError(
+        'invalid_argument',
+        `invalid ${source}: input.${key}: has ${v.length} values for ${channels} channel(s)`,
+      );
+    }
+  }
+  if (config.model === 'head' && !config.backbone) {
+    throw new SketchboardError(
+      'invalid_argument',
+      `invalid ${source}: backbone: required when model is "head"`,
+    );
+  }
+  return config;
+}
+
+/**
+ * Reads a JSON config file (as written: defaults not yet filled in). Errors name the file.
+ *
+ * @example
+ * const raw = await readConfigFile('runs/cnn.json'); // { epochs: 10, ... }
+ */
+export async function readConfigFile(file: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new SketchboardError('invalid_argument', `config file ${file}: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new SketchboardError(
+      'invalid_argument',
+      `config file ${file}: not valid JSON: ${errorMessage(err)}`,
+    );
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new SketchboardError('invalid_argument', `config file ${file}: must hold a JSON object`);
+  }
+  return raw as Record<string, unknown>;
+}
+
+/**
+ * Deep-merges overrides (CLI flags) over a raw config; `undefined` values are skipped, arrays replaced.
+ *
+ * @example
+ * mergeConfig({ optimizer: { kind: 'sgd' } }, { optimizer: { lr: 0.1 } }); // { optimizer: { kind: 'sgd', lr: 0.1 } }
+ */
+export function mergeConfig(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const prev = out[key];
+    const bothObjects = [prev, value].every((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+    out[key] = bothObjects
+      ? mergeConfig(prev as Record<string, unknown>, value as Record<string, unknown>)
+      : value;
+  }
+  return out;
+}
+
+/** The input spec of a run (layout NHWC): mean/std default to 0.5 per channel, so pixels land in [-1, 1]. */
+export function inputMeanStd(config: TrainConfig): { mean: number[]; std: number[] } {
+  const c = config.input.channels;
+  const fill = (v: number[] | undefined) =>
+    v === undefined ? new Array<number>(c).fill(0.5) : v.length === c ? v : new Array<number>(c).fill(v[0]);
+  return { mean: fill(config.input.mean), std: fill(config.input.std) };
+}
