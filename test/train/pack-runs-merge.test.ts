@@ -1,0 +1,201 @@
+// merge-onnx: a head appended behind a backbone gives the composed model's outputs in onnxruntime; refusals; shared weights.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModel } from '../../core/backends/index.js';
+import { exportLayersModel } from '../../core/backends/onnx-export/index.js';
+import { isSketchboardError } from '../../core/errors.js';
+import { decodeOnnx, defaultOpset, encodeOnnx, mergeBackboneHead } from '../../core/train/merge-onnx.js';
+import { externalizeInitializers } from '../../core/train/onnx-weights.js';
+import { randomizeWeights, seededRandom, uniform, useCpuBackend } from '../export/helpers.js';
+
+const { onnx } = onnxProto;
+let dir: string;
+
+/** Backbone: conv(4, 3×3, relu) named "dense" (to clash with the head's names) → GAP → [N, 4]. */
+function backboneModel(): tf.LayersModel {
+  const input = tf.input({ shape: [8, 8, 1], name: 'input' });
+  const conv = tf.layers
+    .conv2d({ filters: 4, kernelSize: 3, activation: 'relu', name: 'dense' })
+    .apply(input);
+  const gap = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(conv) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: gap, name: 'backbone' });
+  randomizeWeights(model, 11);
+  return model;
+}
+
+/** Head: Dense(6, relu) named "dense" → Dense(3), on d features. */
+function headModel(d: number, seed = 12): tf.LayersModel {
+  const input = tf.input({ shape: [d], name: 'input' });
+  const h = tf.layers.dense({ units: 6, activation: 'relu', name: 'dense' }).apply(input);
+  const out = tf.layers.dense({ units: 3, name: 'out' }).apply(h) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: out, name: 'head' });
+  randomizeWeights(model, seed);
+  return model;
+}
+
+async function runOnnx(
+  bytes: Uint8Array,
+  name: string,
+  x: Float32Array,
+  dims: number[],
+  extra?: [string, Uint8Array],
+) {
+  await writeFile(path.join(dir, name), bytes);
+  if (extra) await writeFile(path.join(dir, extra[0]), extra[1]);
+  const model = await loadModel(dir, name, { executionProviders: ['cpu'], threads: 1 });
+  try {
+    return await model.run({ data: x, dims });
+  } finally {
+    await model.dispose();
+  }
+}
+
+/** A hand-made NCHW backbone as a PyTorch export looks: x [N,3,4,4] → Mul by 2 → GlobalAveragePool → [N,3,1,1]. */
+function nchwBackbone(opset: number): OnnxTypes.IModelProto {
+  const info = (name: string, dims: (number | string)[]) => ({
+    name,
+    type: {
+      tensorType: {
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  });
+  return onnx.ModelProto.create({
+    irVersion: 7,
+    opsetImport: [{ domain: '', version: opset }],
+    graph: {
+      name: 'torch',
+      node: [
+        { opType: 'Mul', input: ['x', 'two'], output: ['head/a'], name: 'mul' },
+        { opType: 'GlobalAveragePool', input: ['head/a'], output: ['pooled'], name: 'gap' },
+      ],
+      initializer: [{ name: 'two', dims: [], dataType: onnx.TensorProto.DataType.FLOAT, floatData: [2] }],
+      input: [info('x', ['batch', 3, 4, 4])],
+      output: [info('pooled', ['batch', 3, 1, 1])],
+    },
+  });
+}
+
+beforeAll(async () => {
+  await useCpuBackend();
+  dir = await mkdtemp(path.join(tmpdir(), 'merge-onnx-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('mergeBackboneHead', () => {
+  it('equals head(backbone(x)) in onnxruntime despite clashing names', async () => {
+    const backbone = backboneModel();
+    const head = headModel(4);
+    const { model, info } = mergeBackboneHead(
+      decodeOnnx(exportLayersModel(backbone), 'backbone'),
+      decodeOnnx(exportLayersModel(head), 'head'),
+    );
+    expect(info.flattened).toBe(false);
+    expect(model.graph?.input?.map((i) => i.name)).toEqual(['input']);
+    expect(model.graph?.output?.map((o) => o.name)).toEqual(['head/logits']); // the backbone's own output is named logits too
+    const x = uniform(5 * 64, seededRandom(3), -1, 1);
+    const out = await runOnnx(encodeOnnx(model), 'merged.onnx', x, [5, 8, 8, 1]);
+    const want = tf.tidy(
+      () => head.predict(backbone.predict(tf.tensor(x, [5, 8, 8, 1])) as tf.Tensor) as tf.Tensor,
+    );
+    const expected = (await want.data()) as Float32Array;
+    expect(out.dims).toEqual([5, 3]);
+    const spread = Math.max(...expected) - Math.min(...expected);
+    expect(spread).toBeGreaterThan(0.1);
+    for (let i = 0; i < expected.length; i++) expect(out.data[i]).toBeCloseTo(expected[i], 4);
+    want.dispose();
+    backbone.dispose();
+    head.dispose();
+  });
+
+  it('flattens a rank-4 NCHW backbone output, avoids its "head/" names and keeps its opset', async () => {
+    const head = headModel(3, 21);
+    const bb = nchwBackbone(17);
+    const { model, info } = mergeBackboneHead(bb, decodeOnnx(exportLayersModel(head), 'head'));
+    expect(info).toMatchObject({ flattened: true, headPrefix: 'head2/', opset: 17 });
+    expect(defaultOpset(model)).toBe(17);
+    const x = uniform(2 * 48, seededRandom(4), 0, 1);
+    const out = await runOnnx(encodeOnnx(model), 'nchw.onnx', x, [2, 3, 4, 4]);
+    // Features by hand: 2 × the mean of each 4×4 plane.
+    const feats = new Float32Array(6);
+    for (let n = 0; n < 2; n++)
+      for (let c = 0; c < 3; c++) {
+        let s = 0;
+        for (let k = 0; k < 16; k++) s += x[n * 48 + c * 16 + k];
+        feats[n * 3 + c] = (2 * s) / 16;
+      }
+    const want = tf.tidy(() => head.predict(tf.tensor(feats, [2, 3])) as tf.Tensor);
+    const expected = (await want.data()) as Float32Array;
+    for (let i = 0; i < expected.length; i++) expect(out.data[i]).toBeCloseTo(expected[i], 4);
+    want.dispose();
+    head.dispose();
+  });
+
+  it('refuses a feature-size mismatch, a missing output and an opset it cannot reconcile', () => {
+    const head = decodeOnnx(exportLayersModel(headModel(5)), 'head');
+    const refuses = (f: () => unknown, text: RegExp) => {
+      try {
+        f();
+      } catch (err) {
+        expect(isSketchboardError(err, 'invalid_model')).toBe(true);
+        expect((err as Error).message).toMatch(text);
+        return;
+      }
+      throw new Error('expected a refusal');
+    };
+    refuses(() => mergeBackboneHead(nchwBackbone(13), head), /gives 3 features; the head expects 5/);
+    refuses(() => mergeBackboneHead(nchwBackbone(13), head, { backboneOutput: 'nope' }), /no output nope/);
+    const head3 = decodeOnnx(exportLayersModel(headModel(3)), 'head');
+    refuses(() => mergeBackboneHead(nchwBackbone(9), head3), /opset 9 is too old/);
+  });
+});
+
+describe('externalizeInitializers', () => {
+  it('moves big weights into one shared, page-aligned file that two merged folds load', async () => {
+    const backbone = backboneModel();
+    const {
+      model: shared,
+      data,
+      moved,
+    } = externalizeInitializers(decodeOnnx(exportLayersModel(backbone), 'backbone'), 'backbone.weights', {
+      minBytes: 64,
+    });
+    expect(moved).toBeGreaterThan(0);
+    const x = uniform(2 * 64, seededRandom(9), -1, 1);
+    const outs: Float32Array[] = [];
+    for (const seed of [31, 32]) {
+      const head = headModel(4, seed);
+      const merged = mergeBackboneHead(shared, decodeOnnx(exportLayersModel(head), 'head')).model;
+      const ext = merged.graph?.initializer?.filter(
+        (t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL,
+      );
+      expect(
+        ext?.every((t) => Number(t.externalData?.find((e) => e.key === 'offset')?.value) % 4096 === 0),
+      ).toBe(true);
+      const out = await runOnnx(
+        encodeOnnx(merged),
+        `fold${seed}.onnx`,
+        x,
+        [2, 8, 8, 1],
+        ['backbone.weights', data],
+      );
+      const want = tf.tidy(
+        () => head.predict(backbone.predict(tf.tensor(x, [2, 8, 8, 1])) as tf.Tensor) as tf.Tensor,
+      );
+      const expected = (await want.data()) as Float32Array;
+      for (let i = 0; i < expected.length; i++) expect(out.data[i]).toBeCloseTo(expected[i], 4);
+      outs.push(out.data);
+      want.dispose();
+      head.dispose();
+    }
+    expect(outs[0]).not.toEqual(outs[1]);
+    backbone.dispose();
+  });
+});
