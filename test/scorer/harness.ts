@@ -2,8 +2,10 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
+import { fromPglite, PgBoss } from 'pg-boss';
 import { openBundle } from '../../core/bundle/open.js';
 import { type BlobStore, bundleKey, createLocalBlobStore } from '../../functions/blob.js';
+import type { Database } from '../../functions/db/client.js';
 import { type SubmissionRow, submissions } from '../../functions/db/schema.js';
 import { type JobQueue, SCORE_QUEUE, startQueue } from '../../functions/queue.js';
 import type { ScorerDeps } from '../../functions/scorer/attempt.js';
@@ -27,6 +29,29 @@ export const TEST_ENV: StartScorerOptions['env'] = {
 /** Fast queue settings for tests: heartbeats of 10 s (pg-boss minimum), no retry delay. */
 export async function fastQueue(queue: JobQueue): Promise<void> {
   await queue.boss.updateQueue(SCORE_QUEUE, { heartbeatSeconds: 10, retryDelay: 0, retryBackoff: false });
+}
+
+/**
+ * A pg-boss instance that only supervises, every second: pg-boss checks heartbeats once per
+ * monitor interval (default 60 s), which the service's queue does not shorten.
+ */
+async function fastSupervisor(database: Database): Promise<PgBoss> {
+  const target =
+    database.kind === 'pglite'
+      ? { db: fromPglite(database.pglite), backend: 'pglite' as const }
+      : { connectionString: database.url, max: 2 };
+  const boss = new PgBoss({
+    ...target,
+    supervise: true,
+    superviseIntervalSeconds: 1,
+    monitorIntervalSeconds: 1,
+    migrate: false,
+    schedule: false,
+    registerInstance: false,
+  });
+  boss.on('error', () => {});
+  await boss.start();
+  return boss;
 }
 
 export type Harness = {
@@ -56,9 +81,10 @@ export async function openHarness(driver: DriverName, root: string, set: SketchS
     maxAttempts: 3,
     timeoutSeconds: 60,
     heartbeatSeconds: 10,
-    superviseIntervalSeconds: 1,
+    supervise: false,
   });
   await fastQueue(queue);
+  const supervisor = await fastSupervisor(test.database);
   const dataDir = join(root, driver);
   const blobs = createLocalBlobStore(join(dataDir, 'blobs'));
   const ctx: ServiceContext = { db: test.database.db, queue, maxActiveSubmissions: 10 };
@@ -126,6 +152,7 @@ export async function openHarness(driver: DriverName, root: string, set: SketchS
       }
     },
     async close() {
+      await supervisor.stop({ graceful: false, close: true });
       await queue.stop();
       await test.close();
       await rm(dataDir, { recursive: true, force: true });

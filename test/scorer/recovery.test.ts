@@ -1,0 +1,142 @@
+// Real scorer processes on PostgreSQL: a worker SIGKILLed mid-job whose job another finishes, one-shot `score`, SIGTERM drain.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AttemptOutcome } from '../../functions/scorer/attempt.js';
+import { startScorer } from '../../functions/scorer/worker.js';
+import { makeBundle, makeSketchSet, type SketchSet, tempRoot } from './fixtures.js';
+import { fastQueue, type Harness, openHarness, TEST_ENV } from './harness.js';
+
+const BIN = fileURLToPath(new URL('../../core/cli/bin.mjs', import.meta.url));
+
+let root: string;
+let set: SketchSet;
+let good: string;
+
+/** Run `sketchboard <args>` against the harness's database and data folder. */
+function cli(
+  h: Harness,
+  args: string[],
+): { proc: ChildProcess; out: () => string; exited: Promise<number | null> } {
+  if (h.test.database.kind !== 'postgres') throw new Error('cli needs PostgreSQL');
+  const proc = spawn(process.execPath, [BIN, ...args], {
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: h.test.database.url,
+      SKETCHBOARD_HOST_TOKEN: 'host-token-for-scorer-tests',
+      SKETCHBOARD_DATA_DIR: h.dataDir,
+      SKETCHBOARD_SCORER_CONCURRENCY: '1',
+      SKETCHBOARD_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  proc.stdout?.on('data', (c: Buffer) => {
+    text += c.toString();
+  });
+  proc.stderr?.on('data', (c: Buffer) => {
+    text += c.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return { proc, out: () => text, exited };
+}
+
+async function until(what: string, ok: () => boolean, ms = 30_000, log = () => ''): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} ${log()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Direct children of a process (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  const tasks = readdirSync(`/proc/${pid}/task`);
+  return tasks.flatMap((t) =>
+    readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+  );
+}
+
+beforeAll(async () => {
+  root = await tempRoot('recovery');
+  set = await makeSketchSet(root);
+  good = await makeBundle(root, 'good', [
+    { kind: 'good', seed: 11 },
+    { kind: 'good', seed: 12 },
+  ]);
+}, 120_000);
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)('scorer processes over postgres', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await openHarness('postgres', root, set);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('a worker killed mid-job leaves a job that another worker finishes', async () => {
+    const a = cli(h, ['scorer']);
+    await until('scorer ready', () => a.out().includes('scorer ready'), 30_000, a.out);
+    await fastQueue(h.queue); // the CLI re-applied the default queue options on start
+    const team = await h.competition();
+    const id = await h.trigger(team, await h.upload(team, good));
+    await h.waitFor(id, (r) => r.status === 'running', 30_000);
+    await until('runner child', () => childrenOf(a.proc.pid ?? 0).length > 0, 10_000);
+    const runners = childrenOf(a.proc.pid ?? 0);
+    a.proc.kill('SIGKILL');
+    await a.exited;
+    // The orphaned runner notices its parent is gone and exits.
+    await until('runner exit', () => runners.every((pid) => !existsSync(`/proc/${pid}/status`)), 10_000);
+    expect(await h.row(id)).toMatchObject({ status: 'running', attempt: 1 });
+
+    const outcomes: AttemptOutcome[] = [];
+    const b = await startScorer({
+      db: h.ctx.db,
+      queue: h.queue,
+      blobs: h.blobs,
+      env: TEST_ENV,
+      options: { threads: 1 },
+      pollingIntervalSeconds: 0.5,
+      onOutcome: (o) => outcomes.push(o),
+    });
+    const row = await h.waitFor(id, undefined, 60_000).finally(() => b.stop());
+    expect(row).toMatchObject({ status: 'scored', attempt: 2, outputKey: `outputs/${id}-a2.csv` });
+    expect(outcomes.map((o) => o.status)).toEqual(['scored']);
+  }, 120_000);
+
+  it('one-shot `sketchboard score --submission ID` scores it; the queued job is then skipped', async () => {
+    const team = await h.competition();
+    const id = await h.trigger(team, await h.upload(team, good));
+    const run = cli(h, ['score', '--submission', id]);
+    expect(await run.exited, run.out()).toBe(0);
+    expect(run.out()).toMatch(/scored, public 0\.\d{4}/);
+    expect(await h.row(id)).toMatchObject({ status: 'scored', attempt: 1 });
+
+    const outcomes: AttemptOutcome[] = [];
+    const b = await startScorer({
+      db: h.ctx.db,
+      queue: h.queue,
+      blobs: h.blobs,
+      env: TEST_ENV,
+      pollingIntervalSeconds: 0.5,
+      onOutcome: (o) => outcomes.push(o),
+    });
+    await until('queued job handled', () => outcomes.length > 0).finally(() => b.stop());
+    expect(outcomes).toEqual([{ status: 'skipped', submissionId: id }]);
+    expect(await h.row(id)).toMatchObject({ status: 'scored', attempt: 1 });
+  }, 60_000);
+
+  it('SIGTERM stops claiming and lets the running job finish', async () => {
+    const a = cli(h, ['scorer']);
+    await until('scorer ready', () => a.out().includes('scorer ready'), 30_000, a.out);
+    const team = await h.competition();
+    const id = await h.trigger(team, await h.upload(team, good));
+    await h.waitFor(id, (r) => r.status === 'running', 30_000);
+    a.proc.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+    expect(a.out()).toMatch(/SIGTERM, stopping \(1 job\(s\) running\)/);
+    expect(await h.row(id)).toMatchObject({ status: 'scored', attempt: 1 });
+  }, 60_000);
+});
