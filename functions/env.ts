@@ -12,7 +12,12 @@ const bool = z
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const blankIsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
-/** Every variable the server reads, with its default. DESIGN.md and the README quote these. */
+/** S3 bucket names: 3-63 lower-case letters, digits, dots and hyphens. */
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** A key prefix: `/`-separated key-safe segments, stored with one trailing `/` (see blob.ts `isBlobKey`). */
+const S3_PREFIX = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*\/?$/;
+
+/** Every variable the server reads, with its default. DESIGN.md and infra/OPERATIONS.md quote these. */
 const envSchema = z.object({
   DATABASE_URL: z.preprocess(
     blankIsUnset,
@@ -35,7 +40,47 @@ const envSchema = z.object({
   SKETCHBOARD_SCORER_MAX_ATTEMPTS: int(1, 20).default(3),
   SKETCHBOARD_EMBEDDED_SCORER: bool.default(true),
   SKETCHBOARD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
+  SKETCHBOARD_BLOB_BACKEND: z.enum(['local', 's3']).default('local'),
+  SKETCHBOARD_S3_BUCKET: z.preprocess(
+    blankIsUnset,
+    z.string().regex(S3_BUCKET, 'must be an S3 bucket name (3-63 of a-z 0-9 . -)').optional(),
+  ),
+  SKETCHBOARD_S3_REGION: z.string().min(1).default('us-east-1'),
+  SKETCHBOARD_S3_ENDPOINT: z.preprocess(
+    blankIsUnset,
+    z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  ),
+  SKETCHBOARD_S3_PREFIX: z.preprocess(
+    blankIsUnset,
+    z.string().regex(S3_PREFIX, 'must be lower-case key segments like "sketchboard/prod"').optional(),
+  ),
+  SKETCHBOARD_S3_FORCE_PATH_STYLE: bool.default(false),
 });
+
+/** Names of every variable in the schema (manifest tests and docs check against this list). */
+export const ENV_NAMES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
+
+/** The schema's default of a variable as its string form, or undefined when it has none. */
+export function envDefault(name: string): string | undefined {
+  const field = (envSchema.shape as Record<string, z.ZodType>)[name];
+  const parsed = field?.safeParse(undefined);
+  if (!parsed?.success || parsed.data === undefined) return undefined;
+  return String(parsed.data);
+}
+
+/** Where blobs live: the local folder `<dataDir>/blobs` (default) or an S3-compatible bucket. */
+export type BlobSettings =
+  | { backend: 'local' }
+  | {
+      backend: 's3';
+      bucket: string;
+      region: string;
+      /** Custom endpoint (MinIO, Ceph, R2...); unset means AWS S3 for `region`. */
+      endpoint: string | undefined;
+      /** Prepended to every key; '' or ends with '/'. */
+      prefix: string;
+      forcePathStyle: boolean;
+    };
 
 /** The validated environment, with friendly names. */
 export type Env = {
@@ -57,6 +102,8 @@ export type Env = {
     /** Run the scorer inside `sketchboard serve`. */
     embedded: boolean;
   };
+  /** Blob store choice; S3 credentials come from the AWS SDK's chain (AWS_ACCESS_KEY_ID, ...). */
+  blobs: BlobSettings;
 };
 
 /**
@@ -79,6 +126,9 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       'SKETCHBOARD_HOST_TOKEN: required when DATABASE_URL is set (every replica needs the same one)',
     );
   }
+  if (parsed.success && parsed.data.SKETCHBOARD_BLOB_BACKEND === 's3' && !parsed.data.SKETCHBOARD_S3_BUCKET) {
+    problems.push('SKETCHBOARD_S3_BUCKET: required when SKETCHBOARD_BLOB_BACKEND=s3');
+  }
   if (!parsed.success || problems.length > 0) {
     throw new SketchboardError('invalid_argument', `invalid environment:\n  ${problems.join('\n  ')}`);
   }
@@ -97,6 +147,17 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       maxAttempts: e.SKETCHBOARD_SCORER_MAX_ATTEMPTS,
       embedded: e.SKETCHBOARD_EMBEDDED_SCORER,
     },
+    blobs:
+      e.SKETCHBOARD_BLOB_BACKEND === 's3' && e.SKETCHBOARD_S3_BUCKET
+        ? {
+            backend: 's3',
+            bucket: e.SKETCHBOARD_S3_BUCKET,
+            region: e.SKETCHBOARD_S3_REGION,
+            endpoint: e.SKETCHBOARD_S3_ENDPOINT,
+            prefix: e.SKETCHBOARD_S3_PREFIX ? `${e.SKETCHBOARD_S3_PREFIX.replace(/\/$/, '')}/` : '',
+            forcePathStyle: e.SKETCHBOARD_S3_FORCE_PATH_STYLE,
+          }
+        : { backend: 'local' },
   };
 }
 
