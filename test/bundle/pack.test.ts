@@ -196,10 +196,10 @@ describe('sketchboard pack', () => {
     }
   });
 
-  it('says the RUN_DIR form is not available yet, and requires --out', async () => {
+  it('routes RUN_DIRs to the run packer (tested in test/train/pack-runs*), and requires --out', async () => {
     await expect(command.run(['runs/fold0', '--vote', 'soft', '--out', 'x.zip'])).rejects.toMatchObject({
-      name: 'UsageError',
-      message: expect.stringMatching(/RUN_DIRs .* not available yet/),
+      code: 'not_found',
+      message: expect.stringMatching(/runs\/fold0 is not a training run/),
     });
     await expect(command.run(['--manifest', 'm.json'])).rejects.toThrow(/missing required option --out/);
   });
