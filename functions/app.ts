@@ -17,6 +17,7 @@ import { openApiDocs, type RouteDoc, registerOpenApi } from './routes/openapi.js
 import { registerSubmissions, submissionDocs } from './routes/submissions.js';
 import { registerTeams, teamDocs } from './routes/teams.js';
 import { authenticate as authenticateToken } from './services/index.js';
+import { registerPages } from './web/index.js';
 
 export type { ApiConfig, AppDeps, AppEnv } from './http/context.js';
 
@@ -84,5 +85,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   registerSubmissions(app, routeDeps);
   registerLeaderboard(app, routeDeps);
   registerDocs(app, registerOpenApi(app, ROUTE_DOCS));
+  registerPages(app, deps);
   return app;
 }
