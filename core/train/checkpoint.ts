@@ -30,7 +30,13 @@ export type CheckpointInfo = {
   /** `last` only: optimiser kind, step and slot arrays (entries named `<param>#<slot>`). */
   optimizer?: { kind: string; step: number; slots: ArrayEntry[] };
   /** `last` only: trainer state needed to resume (best so far, scheduler state, elapsed time). */
-  resume?: { bestEpoch: number; bestValAcc: number; scheduler: unknown; seconds: number };
+  resume?: {
+    bestEpoch: number;
+    bestValAcc: number;
+    bestValLoss: number;
+    scheduler: unknown;
+    seconds: number;
+  };
 };
 
 /** A loaded checkpoint. */

@@ -45,6 +45,8 @@ export const trainConfigSchema = z.strictObject({
       size: z.int().min(8).max(1024).default(64),
       channels: z.union([z.literal(1), z.literal(3)]).default(1),
       resize: z.enum(['stretch', 'letterbox']).default('stretch'),
+      /** Head runs only: the backbone's layout when its input dims do not tell (CNNs are always NHWC). */
+      layout: z.enum(['NCHW', 'NHWC']).optional(),
       mean: z.array(z.number()).min(1).max(3).optional(),
       std: z.array(z.number().positive()).min(1).max(3).optional(),
     })

@@ -16,7 +16,7 @@
 //                   file's name), sha256 of it, weights [{ name, shape, offset, length }] (offsets and
 //                   lengths in float32 elements). Data file `best-e<epoch>.bin`: little-endian float32.
 //     last.json     the same for the last finished epoch, plus optimizer { kind, step, slots } and
-//                   resume { bestEpoch, bestValAcc, scheduler, seconds }: `--resume` continues from it.
+//                   resume { bestEpoch, bestValAcc, bestValLoss, scheduler, seconds }: `--resume` continues from it.
 //     oof.json      OofInfo of the best epoch: fold, epoch, classes, indices (train indices of the fold's
 //                   validation items) + data file `oof-e<epoch>.bin`: float32 [indices.length, classes].
 //     history.csv   epoch,stage,lr,train_loss,train_acc,val_loss,val_acc,seconds — one row per epoch.
