@@ -10,11 +10,10 @@ import {
   triggerResponse,
 } from '../../functions/routes/submissions.js';
 import { drivers } from '../helpers/db.js';
-import { bearer, CLASSES, goodBundle, type Harness, HOST, openHarness, zip, zipDir } from './fixtures.js';
+import { bearer, CLASSES, goodBundle, type Harness, HOST, openHarness, zipDir } from './fixtures.js';
 import {
   call,
   createCompetition,
-  expectError,
   parse,
   registerTeam,
   slug,
@@ -238,24 +237,5 @@ describe.each(drivers())('API happy paths over %s', (driver) => {
     expect(page.res.headers.get('content-type')).toMatch(/^text\/html/);
     for (const r of routes) expect(page.text).toContain(r.split(' ')[1]);
     expect(page.text).not.toMatch(/<script|https?:\/\/(?!localhost)[a-z]/i);
-  });
-
-  it('accepts a multipart bundle whose parts come with extra headers', async () => {
-    const s = await createCompetition(h);
-    const team = await registerTeam(h, s);
-    const bytes = await zip({ 'manifest.json': '{}' }); // refused later, but parsed as a bundle part first
-    const boundary = 'XyZ-123';
-    const body = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="bundle"; filename="b.zip"\r\n`),
-      Buffer.from('Content-Type: application/zip\r\nX-Extra: 1\r\n\r\n'),
-      bytes,
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
-    const r = await call(h, 'POST', `/api/competitions/${s}/bundles`, {
-      headers: { ...bearer(team.token), 'Content-Type': `multipart/form-data; boundary=${boundary}` },
-      body,
-    });
-    expect(r.status).toBe(422);
-    expectError(r, 422, 'invalid_manifest');
   });
 });

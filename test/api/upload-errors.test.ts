@@ -1,0 +1,183 @@
+// Route tests, error paths of uploads: oversize (declared or chunked), truncated, and refused bundles (invalid
+// manifest, models, class count, not a zip). Each gets a clear 4xx, changes nothing, leaves no file behind.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drivers } from '../helpers/db.js';
+import {
+  bearer,
+  CLASSES,
+  constantModel,
+  goodBundle,
+  type Harness,
+  HOST,
+  manifest,
+  openHarness,
+  zip,
+} from './fixtures.js';
+import {
+  call,
+  createCompetition,
+  expectError,
+  type Reply,
+  registerTeam,
+  upload,
+  uploadGood,
+} from './flow.js';
+import { expectNothingChanges } from './state.js';
+
+describe.each(drivers())('API upload errors over %s', (driver) => {
+  let h: Harness;
+  let s: string;
+  let team: { id: string; token: string };
+  let _bundleId: string;
+  beforeAll(async () => {
+    h = await openHarness(driver, { maxBundleBytes: 64 * 1024, maxDatasetBytes: 256 * 1024 });
+    s = await createCompetition(h, { dailyLimit: 2, finals: 1 });
+    team = await registerTeam(h, s, 'Errors');
+    _bundleId = await uploadGood(h, s, team.token, 0);
+  });
+  afterAll(() => h?.close());
+  expectNothingChanges(() => h);
+
+  const post = (
+    path: string,
+    body: string,
+    type = 'application/json',
+    headers: Record<string, string> = {},
+  ) => call(h, 'POST', path, { body, headers: { 'Content-Type': type, ...headers } });
+
+  it('413 for oversize bundles, declared or chunked, JSON bodies and dataset archives; partial files removed', async () => {
+    const big = new Uint8Array(64 * 1024 + 1);
+    expectError(await upload(h, s, team.token, big), 413, 'payload_too_large');
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 40; i++) controller.enqueue(new Uint8Array(4096));
+        controller.close();
+      },
+    });
+    const res = await h.app.request(`/api/competitions/${s}/bundles`, {
+      method: 'POST',
+      body: chunked,
+      headers: { ...bearer(team.token), 'Content-Type': 'application/zip' },
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    const long = JSON.stringify({ name: 'x', members: Array.from({ length: 20 }, () => 'm'.repeat(4000)) });
+    expectError(await post(`/api/competitions/${s}/teams`, long), 413, 'payload_too_large');
+    const form = new FormData();
+    form.set('slug', 'too-big');
+    form.set('title', 't');
+    form.set('endsAt', '2030-05-01T00:00:00Z');
+    form.set('dataset', new Blob([new Uint8Array(300 * 1024)]), 'd.zip');
+    expectError(
+      await call(h, 'POST', '/api/competitions', { headers: HOST, body: form }),
+      413,
+      'payload_too_large',
+    );
+  });
+
+  it('400 for truncated uploads (short of Content-Length, or the stream breaking)', async () => {
+    const bytes = await goodBundle(1);
+    const short = await call(h, 'POST', `/api/competitions/${s}/bundles`, {
+      headers: {
+        ...bearer(team.token),
+        'Content-Type': 'application/zip',
+        'Content-Length': String(bytes.length + 500),
+      },
+      body: bytes,
+    });
+    expect(expectError(short, 400, 'invalid_argument')).toMatch(/truncated/);
+    let sent = 0;
+    const breaking = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 2) return controller.error(new Error('connection reset'));
+        controller.enqueue(bytes.subarray(sent * 100, sent * 100 + 100));
+        sent++;
+      },
+    });
+    const res = await h.app.request(`/api/competitions/${s}/bundles`, {
+      method: 'POST',
+      body: breaking,
+      headers: { ...bearer(team.token), 'Content-Type': 'application/zip' },
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(400);
+    const form = `--b1\r\nContent-Disposition: form-data; name="bundle"; filename="b.zip"\r\n\r\n${'x'.repeat(100)}`;
+    expectError(
+      await post(
+        `/api/competitions/${s}/bundles`,
+        form,
+        'multipart/form-data; boundary=b1',
+        bearer(team.token),
+      ),
+      400,
+      'invalid_argument',
+    );
+  });
+
+  /** Upload `files` zipped; expect 422 with `code` and a message matching `why`. */
+  async function refused(
+    files: Record<string, string | Uint8Array>,
+    code: string,
+    why: RegExp,
+  ): Promise<Reply> {
+    const reply = await upload(h, s, team.token, await zip(files));
+    expect(expectError(reply, 422, code)).toMatch(why);
+    return reply;
+  }
+
+  it('422 for invalid manifests, models and class counts, with the reason', async () => {
+    const model = constantModel(CLASSES, 0);
+    await refused({ 'model.onnx': model }, 'invalid_manifest', /manifest\.json/);
+    await refused(
+      { 'manifest.json': '{"version":1', 'model.onnx': model },
+      'invalid_manifest',
+      /JSON|manifest/,
+    );
+    await refused(
+      { 'manifest.json': JSON.stringify(manifest(CLASSES, { threads: 8 })), 'model.onnx': model },
+      'invalid_manifest',
+      /threads/,
+    );
+    await refused(
+      { 'manifest.json': JSON.stringify(manifest()), 'other.onnx': model },
+      'invalid_manifest',
+      /model\.onnx/,
+    );
+    await refused(
+      { 'manifest.json': JSON.stringify(manifest()), 'model.onnx': 'not a model' },
+      'invalid_model',
+      /model\.onnx/,
+    );
+    await refused(
+      { 'manifest.json': JSON.stringify(manifest()), 'model.onnx': constantModel(3, 0) },
+      'invalid_model',
+      /model\.onnx/,
+    );
+    await refused(
+      { 'manifest.json': JSON.stringify(manifest(7)), 'model.onnx': constantModel(7, 0) },
+      'invalid_bundle',
+      /7 classes.*has 4/,
+    );
+    expectError(
+      await upload(h, s, team.token, new TextEncoder().encode('PK not really a zip')),
+      422,
+      'unsafe_archive',
+    );
+  });
+  it('reads multipart parts with extra headers, then refuses the bundle inside (422)', async () => {
+    const bytes = await zip({ 'manifest.json': '{}' }); // refused later, but parsed as a bundle part first
+    const boundary = 'XyZ-123';
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="bundle"; filename="b.zip"\r\n`),
+      Buffer.from('Content-Type: application/zip\r\nX-Extra: 1\r\n\r\n'),
+      bytes,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const r = await call(h, 'POST', `/api/competitions/${s}/bundles`, {
+      headers: { ...bearer(team.token), 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+      body,
+    });
+    expect(r.status).toBe(422);
+    expectError(r, 422, 'invalid_manifest');
+  });
+});
