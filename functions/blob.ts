@@ -1,16 +1,18 @@
-// Blob storage for bundles and outputs: the BlobStore interface and its local-folder implementation.
+// Blob storage for bundles and outputs: the BlobStore interface, its local-folder implementation, and the env factory.
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { blobDir, type Env } from './env.js';
 import { ServiceError } from './errors.js';
 
 /**
  * Where bundles and outputs live. Keys are relative, `/`-separated, lower-case ASCII (see {@link isBlobKey}).
  * Every write is atomic: a reader sees the old object, the whole new one, or nothing.
- * An S3 implementation needs no more than these methods (`getPath` is the local-only fast path).
+ * Implementations: {@link createLocalBlobStore} (default) and `createS3BlobStore` in blob-s3.ts;
+ * {@link createBlobStore} picks one from the environment.
  */
 export interface BlobStore {
   /** Stores a copy of the file at `srcPath` under `key`. */
@@ -24,6 +26,8 @@ export interface BlobStore {
   exists(key: string): Promise<boolean>;
   /** Removes the object; no error when it is already gone. */
   delete(key: string): Promise<void>;
+  /** Releases connections (S3); the local store holds none. */
+  dispose?(): void;
 }
 
 const KEY = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/;
@@ -116,6 +120,24 @@ export function createLocalBlobStore(root: string): BlobStore {
     getStream: async (key) => createReadStream(await existing(key)),
     getPath: (key) => existing(key),
     exists: async (key) => (await stat(pathOf(key)).catch(() => null))?.isFile() ?? false,
-    delete: (key) => rm(pathOf(key), { force: true }),
+    // async: a bad key rejects like every other method instead of throwing synchronously.
+    delete: async (key) => rm(pathOf(key), { force: true }),
   };
+}
+
+/**
+ * The blob store the environment selects: `SKETCHBOARD_BLOB_BACKEND=local` (default) keeps blobs in
+ * `<SKETCHBOARD_DATA_DIR>/blobs`; `s3` uses the bucket from `SKETCHBOARD_S3_*` with credentials from the
+ * AWS SDK chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, web identity, instance role). The S3 client is
+ * loaded only when chosen.
+ *
+ * @example
+ * const blobs = await createBlobStore(loadEnv());
+ * try { await blobs.putFile(bundleKey(sha256), tmpZip); } finally { blobs.dispose?.(); }
+ */
+export async function createBlobStore(env: Pick<Env, 'dataDir' | 'blobs'>): Promise<BlobStore> {
+  if (env.blobs.backend === 'local') return createLocalBlobStore(blobDir(env));
+  const { backend: _backend, ...s3 } = env.blobs;
+  const { createS3BlobStore } = await import('./blob-s3.js');
+  return createS3BlobStore(s3);
 }
