@@ -9,8 +9,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   predict: async () => (await import('./predict.js')).command,
   evaluate: async () => (await import('./evaluate.js')).command,
   demo: async () => (await import('./demo.js')).command,
+  serve: async () => (await import('./serve.js')).command,
   scorer: async () => (await import('./scorer.js')).command,
   score: async () => (await import('./score.js')).command,
+  train: async () => (await import('./train.js')).command,
+  report: async () => (await import('./report.js')).command,
 };
 
 async function printHelp(): Promise<void> {

@@ -161,10 +161,14 @@ export function mergeConfig(
   for (const [key, value] of Object.entries(over)) {
     if (value === undefined) continue;
     const prev = out[key];
-    const bothObjects = [prev, value].every((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
-    out[key] = bothObjects
-      ? mergeConfig(prev as Record<string, unknown>, value as Record<string, unknown>)
-      : value;
+    const isObject = (v: unknown): v is Record<string, unknown> =>
+      typeof v === 'object' && v !== null && !Array.isArray(v);
+    // Objects merge key by key (so undefined leaves never reach the schema); a non-object replaces.
+    if (!isObject(value)) out[key] = value;
+    else {
+      const merged = mergeConfig(isObject(prev) ? prev : {}, value);
+      if (Object.keys(merged).length > 0 || isObject(prev)) out[key] = merged;
+    }
   }
   return out;
 }

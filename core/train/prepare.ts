@@ -42,6 +42,8 @@ export type PrepareOptions = {
   config: TrainConfig;
   /** onnxruntime threads for the backbone. */
   threads?: number;
+  /** False: only write the shared files (folds, run.json, features cache), keep no images. Default true. */
+  loadData?: boolean;
   /** Status lines (data loaded, features cached, ...). */
   onStatus?: (line: string) => void;
 };
@@ -149,12 +151,12 @@ export async function prepareRun(opts: PrepareOptions): Promise<PreparedRun> {
       status(
         `features: ${features.source === 'cache' ? 'read from' : 'computed into'} ${path.relative(runDir, features.file)} (d = ${features.dim})`,
       );
-      if (!augmented) {
+      if (!augmented || opts.loadData === false) {
         await backbone.dispose();
         backbone = null;
         images = null;
       }
-    } else {
+    } else if (opts.loadData !== false) {
       images = await loadImages(paths, model.input);
       status(`images: ${items.length} decoded at ${model.input.size.join('x')}x${model.input.channels}`);
     }

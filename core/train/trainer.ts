@@ -69,7 +69,9 @@ export async function trainFold(p: PreparedRun, fold: number, opts: FoldOptions 
   const curriculum = createCurriculum(config.curriculum);
   const scheduler = createRunScheduler(config);
   const net = await buildNetwork(run.model, seed);
-  const { kind, lr: _baseLr, ...optimizerOptions } = config.optimizer;
+  // The base LR comes from the scheduler; options left out keep the optimiser's defaults.
+  const { kind, lr: _baseLr, ...rest } = config.optimizer;
+  const optimizerOptions = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
   const learner = await Learner.create(net, {
     optimizer: { kind, ...optimizerOptions },
     labelSmoothing: config.labelSmoothing,
