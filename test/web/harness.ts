@@ -1,0 +1,138 @@
+// Page-test fixtures: the real app over PGlite, scored/failed submissions written via the services, form helpers.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createApp } from '../../functions/app.js';
+import { type BlobStore, createLocalBlobStore, outputKey } from '../../functions/blob.js';
+import type { AppDeps } from '../../functions/http/context.js';
+import {
+  claimSubmission,
+  completeSubmission,
+  failSubmission,
+  type ServiceContext,
+  triggerSubmission,
+} from '../../functions/services/index.js';
+import { openTestServices } from '../helpers/db.js';
+
+export const HOST_TOKEN = 'host-token-for-tests-0123456789';
+
+/** The app with its pages over an in-memory PGlite, a temp blob store, and the test clock. */
+export async function openWebHarness() {
+  const root = await mkdtemp(join(tmpdir(), 'sb-web-'));
+  const services = await openTestServices('pglite', { maxActiveSubmissions: 10 });
+  const blobs: BlobStore = createLocalBlobStore(join(root, 'blobs'));
+  const deps: AppDeps = {
+    services: services.ctx,
+    blobs,
+    config: {
+      maxBundleBytes: 1024 * 1024,
+      maxDatasetBytes: 1024 * 1024,
+      workDir: join(root, 'work'),
+      datasetsDir: join(root, 'datasets'),
+    },
+  };
+  return {
+    ...services,
+    root,
+    deps,
+    blobs,
+    app: createApp(deps),
+    async close() {
+      await services.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export type WebHarness = Awaited<ReturnType<typeof openWebHarness>>;
+
+/** What a finished scoring run wrote, as counts over the 20 public and 20 private test items. */
+export type FakeScore = {
+  publicCorrect: number;
+  privateCorrect: number;
+  members?: { member: string; model: string; publicAccuracy: number; privateAccuracy: number }[];
+};
+
+/** Trigger, claim and complete a submission through the services, with an output.csv blob. Returns its id. */
+export async function scoredSubmission(
+  ctx: ServiceContext,
+  blobs: BlobStore,
+  team: { teamId: string; bundleId: string },
+  score: FakeScore,
+): Promise<string> {
+  const { submission } = await triggerSubmission(ctx, team);
+  const claim = await claimSubmission(ctx, submission.id);
+  if (!claim) throw new Error('could not claim the submission');
+  const key = outputKey(submission.id);
+  await blobs.putStream(key, Readable.from([Buffer.from('ID,image_path,target\ni0,img/0.png,0\n')]));
+  await completeSubmission(ctx, submission.id, claim.leaseToken, {
+    public: { correct: score.publicCorrect, total: 20 },
+    private: { correct: score.privateCorrect, total: 20 },
+    memberScores: score.members,
+    imagesPerSecond: 123.45,
+    runtime: {
+      backend: 'onnxruntime-node',
+      executionProvider: 'cpu',
+      versions: { 'onnxruntime-node': '1.30.0', node: 'v20.19.0' },
+      bundleSha256: 'b'.repeat(64),
+      datasetSha256: 'a'.repeat(64),
+    },
+    outputKey: key,
+  });
+  return submission.id;
+}
+
+/** Trigger, claim and fail a submission (the team's fault) with `message`. Returns its id. */
+export async function failedSubmission(
+  ctx: ServiceContext,
+  team: { teamId: string; bundleId: string },
+  message: string,
+): Promise<string> {
+  const { submission } = await triggerSubmission(ctx, team);
+  const claim = await claimSubmission(ctx, submission.id);
+  if (!claim) throw new Error('could not claim the submission');
+  await failSubmission(ctx, submission.id, claim.leaseToken, {
+    code: 'model_output',
+    message,
+    isInfra: false,
+  });
+  return submission.id;
+}
+
+/** POST an urlencoded form (same-origin unless `headers` say otherwise). */
+export function postForm(
+  h: WebHarness,
+  path: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return Promise.resolve(
+    h.app.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(fields).toString(),
+    }),
+  );
+}
+
+/** Sign in through the form; returns the `Cookie` header value to send afterwards. */
+export async function signIn(h: WebHarness, token: string): Promise<string> {
+  const res = await postForm(h, '/sign-in', { token, next: '/' });
+  const cookie = res.headers.get('set-cookie');
+  if (res.status !== 303 || !cookie) throw new Error(`sign-in failed: ${res.status}`);
+  return cookie.split(';')[0];
+}
+
+/** GET a page (optionally signed in); returns status, headers and HTML. */
+export async function page(h: WebHarness, path: string, cookie?: string) {
+  const res = await h.app.request(path, { headers: cookie ? { cookie } : {} });
+  return { status: res.status, headers: res.headers, html: await res.text() };
+}
+
+/** The CSRF token of a page's forms. */
+export function csrfOf(html: string): string {
+  const match = /name="csrf" value="([^"]+)"/.exec(html);
+  if (!match) throw new Error('no CSRF token on the page');
+  return match[1];
+}
