@@ -5,6 +5,7 @@ import { log } from '../core/log.js';
 import { createApp } from './app.js';
 import type { Env } from './env.js';
 import type { AppDeps } from './http/context.js';
+import { removeStale } from './http/upload.js';
 
 /** A running server. */
 export type RunningServer = {
@@ -19,7 +20,8 @@ export type RunningServer = {
 export const REQUEST_TIMEOUT_MS = 60 * 60 * 1000;
 
 /**
- * Start the API on `env.port` (0 picks a free port). The caller owns `deps` (database, queue, blobs) and
+ * Start the API on `env.port` (0 picks a free port), after removing uploads that crashed processes left
+ * in the work folders (older than twice the request timeout). The caller owns `deps` (database, queue, blobs) and
  * closes them after `close()`.
  *
  * @example
@@ -32,6 +34,11 @@ export async function startServer(options: {
   deps: AppDeps;
   hostname?: string;
 }): Promise<RunningServer> {
+  const { workDir, datasetsDir } = options.deps.config;
+  const stale =
+    (await removeStale(workDir, ['upload-', 'sketchboard-bundle-'], 2 * REQUEST_TIMEOUT_MS)) +
+    (await removeStale(datasetsDir, ['.staging-'], 2 * REQUEST_TIMEOUT_MS));
+  if (stale > 0) log.info('removed stale uploads', { count: stale });
   const app = createApp(options.deps);
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
     const s = serve(

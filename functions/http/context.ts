@@ -32,6 +32,8 @@ export type ApiConfig = {
   workDir: string;
   /** Where uploaded dataset archives are extracted, one folder per archive sha256. */
   datasetsDir: string;
+  /** Bundle checks (every model loaded) running at once; default DEFAULT_VALIDATION_CONCURRENCY (routes/bundles.ts). */
+  validationConcurrency?: number;
 };
 
 /** The logger interface (core/log's shape). */

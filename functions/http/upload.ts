@@ -1,6 +1,6 @@
 // Streaming uploads: request body → temp file, hashed (sha256) and size-limited as it goes; never buffered whole.
 import { createHash, type Hash, randomUUID } from 'node:crypto';
-import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HttpError } from './errors.js';
 
@@ -144,4 +144,30 @@ export async function streamBodyToFile(
     await sink.abort();
     throw err;
   }
+}
+
+/**
+ * Remove what crashed processes left in `dir`: entries whose name starts with one of `prefixes` and that
+ * were last modified more than `maxAgeMs` ago (so uploads in flight on other replicas are kept). Returns
+ * how many were removed.
+ *
+ * @example
+ * await removeStale(config.workDir, ['upload-', 'sketchboard-bundle-'], 2 * 3600_000);
+ */
+export async function removeStale(
+  dir: string,
+  prefixes: readonly string[],
+  maxAgeMs: number,
+): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names.filter((n) => prefixes.some((p) => n.startsWith(p)))) {
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => null);
+    if (info && Date.now() - info.mtimeMs > maxAgeMs) {
+      await rm(path, { recursive: true, force: true });
+      removed++;
+    }
+  }
+  return removed;
 }

@@ -94,6 +94,26 @@ export const validateBundleArchive: ValidateBundle = async (zipPath, { classes, 
   }
 };
 
+/** Bundle checks load every model into memory: at most this many run at once per process (more wait). */
+export const DEFAULT_VALIDATION_CONCURRENCY = 2;
+
+/** Run at most `max` of the given tasks at a time; the others wait in arrival order. */
+function concurrency(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (active < max) active++;
+    else await new Promise<void>((resolve) => waiting.push(resolve)); // the finishing task hands its slot over
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
+
 /** Stream the request's bundle (raw zip or multipart field `bundle`) to a temp file. */
 async function receiveBundle(c: AppContext, options: UploadOptions): Promise<StoredUpload> {
   const contentType = c.req.header('content-type');
@@ -111,6 +131,7 @@ async function receiveBundle(c: AppContext, options: UploadOptions): Promise<Sto
 
 /** Register the bundle routes. */
 export function registerBundles(app: Hono<AppEnv>, deps: RouteDeps): void {
+  const limit = concurrency(deps.config.validationConcurrency ?? DEFAULT_VALIDATION_CONCURRENCY);
   app.post('/api/competitions/:slug/bundles', async (c) => {
     requireTeam(c);
     const { slug } = validate(slugParams, c.req.param(), 'path');
@@ -121,13 +142,11 @@ export function registerBundles(app: Hono<AppEnv>, deps: RouteDeps): void {
     try {
       const existing = (await listBundles(deps.services, team.id)).find((b) => b.sha256 === upload.sha256);
       if (existing) return c.json(shape(bundleResponse, { bundle: existing, created: false }), 200);
-      const manifest = await deps.validateBundle(upload.path, {
-        classes: competition.classes,
-        workDir,
-        maxBytes: maxBundleBytes,
-      });
+      const manifest = await limit(() =>
+        deps.validateBundle(upload.path, { classes: competition.classes, workDir, maxBytes: maxBundleBytes }),
+      );
       const blobKey = bundleKey(upload.sha256);
-      await deps.blobs.putFile(blobKey, upload.path);
+      if (!(await deps.blobs.exists(blobKey))) await deps.blobs.putFile(blobKey, upload.path);
       const recorded = await recordBundle(deps.services, {
         teamId: team.id,
         sha256: upload.sha256,

@@ -50,6 +50,8 @@ export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
     const entries = Object.entries(node as Json).filter(([k]) => k !== '$schema');
     const obj = Object.fromEntries(entries.map(([k, v]) => [k, clean(v)])) as Json;
     if (typeof obj.format === 'string') delete obj.pattern;
+    if (obj.minimum === Number.MIN_SAFE_INTEGER) delete obj.minimum; // zod's int() bounds: noise in docs
+    if (obj.maximum === Number.MAX_SAFE_INTEGER) delete obj.maximum;
     return obj;
   };
   return clean(out) as Json;

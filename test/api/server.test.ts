@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundles } from '../../functions/db/schema.js';
+import type { ValidateBundle } from '../../functions/http/context.js';
+import { validateBundleArchive } from '../../functions/routes/bundles.js';
 import { type RunningServer, startServer } from '../../functions/server.js';
 import { drivers } from '../helpers/db.js';
 import { goodBundle, type Harness, openHarness } from './fixtures.js';
@@ -29,11 +31,22 @@ describe.each(drivers())('API on a Node server over %s', (driver) => {
   let server: RunningServer;
   let path: string;
   let token: string;
+  const checks = { active: 0, max: 0 };
   beforeAll(async () => {
     h = await openHarness(driver, { maxBundleBytes: LIMIT });
+    // Instrumented (not replaced): the real bundle check, counting how many run at once.
+    const validateBundle: ValidateBundle = async (...args) => {
+      checks.max = Math.max(checks.max, ++checks.active);
+      try {
+        return await validateBundleArchive(...args);
+      } finally {
+        checks.active--;
+      }
+    };
+    const config = { ...h.config, validationConcurrency: 1 };
     server = await startServer({
       env: { port: 0 },
-      deps: { services: h.ctx, blobs: h.blobs, config: h.config },
+      deps: { services: h.ctx, blobs: h.blobs, config, validateBundle },
     });
     const s = await createCompetition(h);
     token = (await registerTeam(h, s)).token;
@@ -117,5 +130,18 @@ describe.each(drivers())('API on a Node server over %s', (driver) => {
     const res = await fetch(`${server.url}/api/competitions`);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it('runs bundle checks one at a time when configured so; every concurrent upload still succeeds', async () => {
+    checks.max = 0;
+    const post = async (favour: number) =>
+      fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/zip' },
+        body: await goodBundle(favour),
+      });
+    const replies = await Promise.all([0, 2, 3].map(post));
+    expect(replies.map((r) => r.status)).toEqual([201, 201, 201]);
+    expect(checks.max).toBe(1);
   });
 });

@@ -1,12 +1,12 @@
 // Streaming uploads and multipart parsing: hashes, limits on chunked bodies, truncation, cleanup of partial files.
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../functions/http/errors.js';
 import { multipartBoundary, readMultipart } from '../../functions/http/multipart.js';
-import { streamBodyToFile } from '../../functions/http/upload.js';
+import { removeStale, streamBodyToFile } from '../../functions/http/upload.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -172,5 +172,21 @@ describe('readMultipart', () => {
   it('refuses a text field longer than its cap', async () => {
     const long = multipartBody(boundary, [{ name: 'title', data: bytes(70_000) }]);
     expect(await codeOf(readMultipart(chunked(long, [4096]), boundary, spec()))).toBe('payload_too_large');
+  });
+});
+
+describe('removeStale', () => {
+  it('removes only old entries with the given prefixes', async () => {
+    const old = new Date(Date.now() - 3 * 3600_000);
+    await writeFile(join(dir, 'upload-old.part'), 'x');
+    await mkdir(join(dir, 'sketchboard-bundle-old'));
+    await writeFile(join(dir, 'upload-new.part'), 'x');
+    await writeFile(join(dir, 'keep-me'), 'x');
+    await utimes(join(dir, 'upload-old.part'), old, old);
+    await utimes(join(dir, 'sketchboard-bundle-old'), old, old);
+    await utimes(join(dir, 'keep-me'), old, old);
+    expect(await removeStale(dir, ['upload-', 'sketchboard-bundle-'], 3600_000)).toBe(2);
+    expect((await readdir(dir)).sort()).toEqual(['keep-me', 'upload-new.part']);
+    expect(await removeStale(join(dir, 'missing'), ['upload-'], 0)).toBe(0);
   });
 });
