@@ -1,0 +1,68 @@
+// `sketchboard serve`'s bootstrap: first start creates the demo competition and host token, a second start reuses them.
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../core/cli/main.js';
+import { DEMO_DATASET, DEMO_SLUG } from '../../functions/demo.js';
+import { loadEnv } from '../../functions/env.js';
+import { startService } from '../../functions/service.js';
+
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'sb-serve-'));
+});
+
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('startService (embedded)', () => {
+  it('creates the demo competition and a host token on first start, reuses both on the second', async () => {
+    // Port 0: a free port (the env schema itself asks for 1-65535).
+    const env = {
+      ...loadEnv({ SKETCHBOARD_DATA_DIR: dataDir, SKETCHBOARD_EMBEDDED_SCORER: 'false' }),
+      port: 0,
+    };
+    const first = await startService(env, { hostname: '127.0.0.1' });
+    let token: string;
+    try {
+      expect(first.hostToken.generated).toBe(true);
+      token = first.hostToken.token;
+      expect(first.demo?.created).toBe(true);
+      expect(first.demo?.competition.slug).toBe(DEMO_SLUG);
+      expect(first.demo?.competition.classes).toBe(DEMO_DATASET.classes);
+      expect((await stat(first.demo!.baselineBundle)).size).toBeGreaterThan(0);
+      const health = await fetch(`${first.url}/healthz`);
+      expect(health.status).toBe(200);
+      const list = (await (await fetch(`${first.url}/api/competitions`)).json()) as {
+        competitions: { slug: string }[];
+      };
+      expect(list.competitions.map((c) => c.slug)).toEqual([DEMO_SLUG]);
+      // The host token printed at start is the one the API accepts for host-only data.
+      const board = await fetch(`${first.url}/api/competitions/${DEMO_SLUG}/leaderboard?split=private`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(board.status).toBe(200);
+    } finally {
+      await first.stop();
+    }
+    const second = await startService(env, { hostname: '127.0.0.1' });
+    try {
+      expect(second.hostToken).toEqual({ token, generated: false });
+      expect(second.demo?.created).toBe(false);
+      const list = (await (await fetch(`${second.url}/api/competitions`)).json()) as {
+        competitions: unknown[];
+      };
+      expect(list.competitions).toHaveLength(1);
+    } finally {
+      await second.stop();
+    }
+  }, 180_000);
+
+  it('refuses a bad environment before opening anything', async () => {
+    expect(() => loadEnv({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(await main(['serve', '--bogus'])).toBe(2);
+  });
+});
