@@ -1,26 +1,17 @@
 // `pack RUN_DIR...`: every fold of every run exported to ONNX (heads merged behind their backbone), voted as the runs are, checked.
-import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { onnx as OnnxTypes } from 'onnx-proto';
-import { exportLayersModelWithInfo } from '../backends/onnx-export/index.js';
 import type { Manifest } from '../bundle/manifest.js';
 import { openBundle } from '../bundle/open.js';
 import { type PackResult, packBundle } from '../bundle/pack.js';
-import { onnxExternalLocations, plainNameReason } from '../bundle/references.js';
 import { SketchboardError } from '../errors.js';
 import { log } from '../log.js';
 import { checkBundleModels, type ModelReport } from '../predict/models.js';
-import { decodeOnnx, defaultOpset, encodeOnnx, mergeBackboneHead } from './merge-onnx.js';
-import { externalizeInitializers, hasExternalData, inlineWeightBytes } from './onnx-weights.js';
+import { exportFold, prepareBackbone } from './fold-export.js';
 import { type PackedRun, runFolderNames, runsManifest, type Vote } from './pack-tree.js';
-import { BACKBONE_FILE, buildFoldModel, listFolds, type RunInfo, readRun } from './run.js';
-
-/** Backbones with more inline weight bytes than this are stored once per run and shared by its folds. */
-export const SHARE_BACKBONE_ABOVE = 16 * 1024 * 1024;
-/** File name of a run's shared backbone weights inside the bundle. */
-export const SHARED_WEIGHTS_FILE = 'backbone.weights';
+import { type FoldSummary, listFolds, type RunInfo, readRun } from './run.js';
 
 export type PackRunsOptions = {
   runs: string[];
@@ -30,7 +21,7 @@ export type PackRunsOptions = {
   outer?: Vote;
   out: string;
   name?: string;
-  /** See SHARE_BACKBONE_ABOVE. 0 always shares, Infinity never does. */
+  /** Share a head run's backbone weights across its folds above this many bytes (SHARE_BACKBONE_ABOVE); 0 always. */
   shareBackboneAbove?: number;
   onProgress?(done: number, total: number): void;
 };
@@ -42,13 +33,102 @@ export type PackRunsResult = PackResult & {
   warnings: string[];
 };
 
-/** What the folds of one run are exported into: the backbone to put in front of a head, if any. */
-type Backbone = { model: OnnxTypes.IModelProto; opset: number } | null;
+/** Options of stageRuns: packRuns' without the output zip. */
+export type StageRunsOptions = Omit<PackRunsOptions, 'out'>;
 
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+/** An unpacked bundle folder built from runs (a temp folder; `dispose` removes it). */
+export type StagedRuns = {
+  dir: string;
+  manifestPath: string;
+  manifest: Manifest;
+  warnings: string[];
+  dispose(): Promise<void>;
+};
 
-/** Opsets the TF.js exporter can write; a head is exported at its backbone's opset clamped into this range. */
-const EXPORT_OPSETS = { min: 13, max: 21 };
+/**
+ * Exports the runs' folds into a fresh temp folder laid out as a bundle (see packRuns), with its
+ * manifest.json. Used by packRuns, and by the report to predict test images fold by fold.
+ *
+ * @example
+ * const staged = await stageRuns({ runs: ['runs/cnn'], vote: 'soft' });
+ * try { const bundle = await openBundleDir(staged.dir); ... } finally { await staged.dispose(); }
+ */
+export async function stageRuns(opts: StageRunsOptions): Promise<StagedRuns> {
+  const infos = await Promise.all(opts.runs.map((dir) => readRun(dir)));
+  const classNames = infos[0]?.classNames;
+  infos.forEach((info, i) => {
+    if (JSON.stringify(info.classNames) !== JSON.stringify(classNames)) {
+      throw new SketchboardError(
+        'invalid_argument',
+        `runs ${opts.runs[0]} and ${opts.runs[i]} were trained on different class lists; they cannot vote together`,
+      );
+    }
+  });
+  const foldLists = await Promise.all(opts.runs.map((dir) => listFolds(dir)));
+  const warnings = foldWarnings(opts.runs, infos, foldLists);
+  for (const w of warnings) log.warn(w);
+
+  const folders = runFolderNames(opts.runs);
+  const stage = await mkdtemp(path.join(tmpdir(), 'sketchboard-pack-'));
+  const dispose = () => rm(stage, { recursive: true, force: true });
+  try {
+    const total = foldLists.reduce((s, f) => s + f.length, 0);
+    let done = 0;
+    const packed: PackedRun[] = [];
+    for (const [i, dir] of opts.runs.entries()) {
+      const folder = path.join(stage, folders[i]);
+      await mkdir(folder);
+      const backbone = await prepareBackbone(
+        dir,
+        infos[i],
+        folder,
+        foldLists[i].length,
+        opts.shareBackboneAbove,
+      );
+      const models: string[] = [];
+      for (const { fold } of foldLists[i]) {
+        const rel = `${folders[i]}/fold${fold}.onnx`;
+        const bytes = await exportFold(dir, fold, backbone, `${folders[i]}-fold${fold}`);
+        await writeFile(path.join(stage, rel), bytes);
+        models.push(rel);
+        opts.onProgress?.(++done, total);
+      }
+      packed.push({ label: folders[i], input: infos[i].model.input, models });
+    }
+    const { vote, outer, name } = opts;
+    const manifest = runsManifest({ runs: packed, classes: classNames.length, vote, outer, name });
+    const manifestPath = path.join(stage, 'manifest.json');
+    await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    return { dir: stage, manifestPath, manifest, warnings, dispose };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+}
+
+/** Refuses runs without checkpoints; warnings for missing and unfinished folds. */
+function foldWarnings(runs: string[], infos: RunInfo[], foldLists: FoldSummary[][]): string[] {
+  const warnings: string[] = [];
+  foldLists.forEach((folds, i) => {
+    const dir = runs[i];
+    if (folds.length === 0)
+      throw new SketchboardError('not_found', `run ${dir} has no fold with a checkpoint yet`);
+    const have = new Set(folds.map((f) => f.fold));
+    const missing = [...Array(infos[i].folds).keys()].filter((f) => !have.has(f));
+    if (missing.length > 0) {
+      warnings.push(
+        `run ${dir}: fold(s) ${missing.join(', ')} have no checkpoint; packing the other ${folds.length}`,
+      );
+    }
+    const running = folds.filter((f) => f.done === null).map((f) => f.fold);
+    if (running.length > 0) {
+      warnings.push(
+        `run ${dir}: fold(s) ${running.join(', ')} have not finished; packing their best epoch so far`,
+      );
+    }
+  });
+  return warnings;
+}
 
 /**
  * Packs run folders into a bundle: each fold's best checkpoint exported to `<run>/fold<i>.onnx` (for head
@@ -64,77 +144,12 @@ const EXPORT_OPSETS = { min: 13, max: 21 };
  * console.log(r.sha256, r.manifest.ensemble);
  */
 export async function packRuns(opts: PackRunsOptions): Promise<PackRunsResult> {
-  const infos = await Promise.all(opts.runs.map((dir) => readRun(dir)));
-  const classNames = infos[0]?.classNames;
-  infos.forEach((info, i) => {
-    if (JSON.stringify(info.classNames) !== JSON.stringify(classNames)) {
-      throw new SketchboardError(
-        'invalid_argument',
-        `runs ${opts.runs[0]} and ${opts.runs[i]} were trained on different class lists; they cannot vote together`,
-      );
-    }
-  });
-  const warnings: string[] = [];
-  const foldLists = await Promise.all(opts.runs.map((dir) => listFolds(dir)));
-  foldLists.forEach((folds, i) => {
-    const dir = opts.runs[i];
-    if (folds.length === 0)
-      throw new SketchboardError('not_found', `run ${dir} has no fold with a checkpoint yet`);
-    const have = new Set(folds.map((f) => f.fold));
-    const missing = [...Array(infos[i].folds).keys()].filter((f) => !have.has(f));
-    if (missing.length > 0)
-      warnings.push(
-        `run ${dir}: fold(s) ${missing.join(', ')} have no checkpoint; packing the other ${folds.length}`,
-      );
-    const running = folds.filter((f) => f.done === null).map((f) => f.fold);
-    if (running.length > 0)
-      warnings.push(
-        `run ${dir}: fold(s) ${running.join(', ')} have not finished; packing their best epoch so far`,
-      );
-  });
-  for (const w of warnings) log.warn(w);
-
-  const folders = runFolderNames(opts.runs);
-  const stage = await mkdtemp(path.join(tmpdir(), 'sketchboard-pack-'));
+  const staged = await stageRuns(opts);
   const out = path.resolve(opts.out);
   const temp = path.join(path.dirname(out), `.${path.basename(out)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const total = foldLists.reduce((s, f) => s + f.length, 0);
-    let done = 0;
-    const packed: PackedRun[] = [];
-    for (const [i, dir] of opts.runs.entries()) {
-      const folder = folders[i];
-      await mkdir(path.join(stage, folder));
-      const backbone = await prepareBackbone(
-        dir,
-        infos[i],
-        path.join(stage, folder),
-        foldLists[i].length,
-        opts,
-      );
-      const models: string[] = [];
-      for (const { fold } of foldLists[i]) {
-        const rel = `${folder}/fold${fold}.onnx`;
-        await writeFile(
-          path.join(stage, rel),
-          await exportFold(dir, fold, backbone, `${folder}-fold${fold}`),
-        );
-        models.push(rel);
-        opts.onProgress?.(++done, total);
-      }
-      packed.push({ label: folder, input: infos[i].model.input, models });
-    }
-    const manifest = runsManifest({
-      runs: packed,
-      classes: classNames.length,
-      vote: opts.vote,
-      outer: opts.outer,
-      name: opts.name,
-    });
-    const manifestPath = path.join(stage, 'manifest.json');
-    await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     await mkdir(path.dirname(out), { recursive: true });
-    const result = await packBundle({ manifestPath, out: temp });
+    const result = await packBundle({ manifestPath: staged.manifestPath, out: temp });
     const bundle = await openBundle(temp);
     let models: ModelReport[];
     try {
@@ -143,80 +158,9 @@ export async function packRuns(opts: PackRunsOptions): Promise<PackRunsResult> {
       await bundle.dispose();
     }
     await rename(temp, out);
-    return { ...result, out, manifest, models, warnings };
+    return { ...result, out, manifest: staged.manifest, models, warnings: staged.warnings };
   } finally {
     await rm(temp, { force: true });
-    await rm(stage, { recursive: true, force: true });
+    await staged.dispose();
   }
-}
-
-/**
- * For a head run: its backbone.onnx (checked against run.json's sha256), with external-data files copied
- * into `folder`, or with its weights moved into one shared file there when they are big and folds are many.
- */
-async function prepareBackbone(
-  runDir: string,
-  run: RunInfo,
-  folder: string,
-  folds: number,
-  opts: PackRunsOptions,
-): Promise<Backbone> {
-  if (run.model.kind !== 'head') return null;
-  const file = path.join(runDir, BACKBONE_FILE);
-  const bytes = await readFile(file).catch((err: unknown) => {
-    throw new SketchboardError('not_found', `head run ${runDir} has no ${BACKBONE_FILE}`, { cause: err });
-  });
-  const expected = run.model.backbone?.sha256;
-  if (expected && sha256(bytes) !== expected) {
-    throw new SketchboardError(
-      'invalid_model',
-      `${file} does not match the sha256 in run.json; it changed after training`,
-    );
-  }
-  let model: OnnxTypes.IModelProto = decodeOnnx(bytes, file);
-  const opset = Math.min(EXPORT_OPSETS.max, Math.max(EXPORT_OPSETS.min, defaultOpset(model)));
-  if (hasExternalData(model)) {
-    for (const loc of onnxExternalLocations(bytes, file)) {
-      const reason = plainNameReason(loc);
-      if (reason || /^fold\d+\.onnx$/.test(loc)) {
-        throw new SketchboardError(
-          'invalid_model',
-          `${file} references external data ${JSON.stringify(loc)}: ${reason ?? 'name clashes with a fold model'}`,
-        );
-      }
-      await copyFile(path.join(runDir, loc), path.join(folder, loc));
-    }
-  } else if (folds > 1 && inlineWeightBytes(model) > (opts.shareBackboneAbove ?? SHARE_BACKBONE_ABOVE)) {
-    const { model: shared, data, moved } = externalizeInitializers(model, SHARED_WEIGHTS_FILE);
-    if (moved > 0) {
-      await writeFile(path.join(folder, SHARED_WEIGHTS_FILE), data);
-      model = shared;
-    }
-  }
-  return { model, opset };
-}
-
-/** One fold's best checkpoint as ONNX bytes: the CNN, or backbone + head merged into one graph. */
-async function exportFold(
-  runDir: string,
-  fold: number,
-  backbone: Backbone,
-  name: string,
-): Promise<Uint8Array> {
-  const model = await buildFoldModel(runDir, fold);
-  let exported: ReturnType<typeof exportLayersModelWithInfo>;
-  try {
-    exported = exportLayersModelWithInfo(model, { name, opset: backbone?.opset });
-  } finally {
-    model.dispose();
-  }
-  if (exported.info.output !== 'logits') {
-    throw new SketchboardError(
-      'internal',
-      `${runDir} fold ${fold}: exported model ends in ${exported.info.output}, expected logits`,
-    );
-  }
-  if (!backbone) return exported.bytes;
-  const head = decodeOnnx(exported.bytes, `${runDir} fold ${fold} head`);
-  return encodeOnnx(mergeBackboneHead(backbone.model, head, { name }).model);
 }

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { exportLayersModel } from '../../core/backends/onnx-export/index.js';
 import type { InputSpec } from '../../core/bundle/manifest.js';
+import { loadTrainSet } from '../../core/data/layout.js';
 import { writeCheckpoint } from '../../core/train/checkpoint.js';
 import { trainConfigSchema } from '../../core/train/config-file.js';
 import { writeFolds } from '../../core/train/folds.js';
@@ -57,15 +58,18 @@ export type FakeRunOptions = {
   classNames?: string[];
   seed?: number;
   head?: 'linear' | 'mlp3';
+  /** A competition folder whose train.csv gives the items and classes (default: 8 made-up items per class). */
+  data?: string;
 };
 
 /**
- * Writes a run folder as `sketchboard train` would: run.json, folds.csv (8 items per class), and for each
- * trained fold a best checkpoint of an untrained network seeded per fold, plus done.json.
+ * Writes a run folder as `sketchboard train` would: run.json, folds.csv (item i in fold i mod folds), and
+ * for each trained fold a best checkpoint of an untrained network seeded per fold, plus done.json.
  */
 export async function fakeRun(dir: string, opts: FakeRunOptions): Promise<RunModel> {
   const folds = opts.folds ?? 3;
-  const classNames = opts.classNames ?? CLASS_NAMES;
+  const train = opts.data ? await loadTrainSet(opts.data) : null;
+  const classNames = train?.classNames ?? opts.classNames ?? CLASS_NAMES;
   const seed = opts.seed ?? 1;
   await mkdir(dir, { recursive: true });
   let model: RunModel;
@@ -93,9 +97,11 @@ export async function fakeRun(dir: string, opts: FakeRunOptions): Promise<RunMod
     };
   }
   const config = trainConfigSchema.parse({ folds, model: opts.kind, seed });
-  const items = classNames.flatMap((name, target) =>
-    Array.from({ length: 8 }, (_, k) => ({ relPath: `${name}/${k}.png`, target, className: name })),
-  );
+  const items =
+    train?.items ??
+    classNames.flatMap((name, target) =>
+      Array.from({ length: 8 }, (_, k) => ({ relPath: `${name}/${k}.png`, target, className: name })),
+    );
   await writeFolds(
     dir,
     items,
@@ -105,7 +111,7 @@ export async function fakeRun(dir: string, opts: FakeRunOptions): Promise<RunMod
     formatVersion: 1,
     createdAt: new Date(0).toISOString(),
     config,
-    dataDir: '/nonexistent',
+    dataDir: opts.data ? path.resolve(opts.data) : '/nonexistent',
     classNames,
     items: items.length,
     folds,
