@@ -93,7 +93,7 @@ describe('figures', () => {
     const hex = shareColour(3 / 4);
     const want = [1, 3, 5].map((k) => Number.parseInt(hex.slice(k, k + 2), 16));
     const got = px(x0 + 3, y0 + 3);
-    got.forEach((v, k) => expect(Math.abs(v - want[k])).toBeLessThanOrEqual(2));
+    for (const [k, v] of got.entries()) expect(Math.abs(v - want[k])).toBeLessThanOrEqual(2);
     expect(px(x0 + 2 * 40 + 20, y0 + 20)).toEqual([255, 255, 255]);
     expect(escapeXml(`a"b'`)).toBe('a&quot;b&#39;');
   });
