@@ -85,6 +85,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   registerSubmissions(app, routeDeps);
   registerLeaderboard(app, routeDeps);
   registerDocs(app, registerOpenApi(app, ROUTE_DOCS));
-  registerPages(app, deps);
+  registerPages(app, deps, deps.pages);
   return app;
 }

@@ -5,6 +5,7 @@ import type { log } from '../../core/log.js';
 import type { BlobStore } from '../blob.js';
 import type { ServiceContext } from '../services/context.js';
 import type { TeamIdentity } from '../services/views.js';
+import type { PageOptions } from '../web/index.js';
 
 export type { TeamIdentity };
 
@@ -58,7 +59,9 @@ export type AppDeps = {
   validateBundle?: ValidateBundle;
   /** Database check for /healthz. Default: `select 1` on `services.db`. */
   ping?: () => Promise<void>;
+  /** Options of the server-rendered pages (session cookie `Secure` policy). */
+  pages?: PageOptions;
 };
 
 /** AppDeps with every default resolved: what the route files receive. */
-export type RouteDeps = Required<AppDeps>;
+export type RouteDeps = Required<Omit<AppDeps, 'pages'>> & Pick<AppDeps, 'pages'>;
