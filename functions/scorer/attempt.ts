@@ -19,7 +19,9 @@ import {
   loadAnswerKey,
 } from '../services/scoring.js';
 import { memberAccuracy, splitAccuracy } from './accuracy.js';
+import { RunnerChild } from './child.js';
 import { InfraError, infraFailure, type RunFailure } from './failures.js';
+import type { RunnerPool } from './pool.js';
 import type { RunOptions } from './protocol.js';
 import { runSandboxed, type SandboxInput, type SandboxLimits } from './supervisor.js';
 
@@ -31,6 +33,8 @@ export type ScorerDeps = {
   options: RunOptions;
   /** Parent of per-attempt work folders (default os.tmpdir()). */
   workRoot?: string;
+  /** Warm runner children (the worker keeps one per concurrent job); default: start one per attempt. */
+  pool?: RunnerPool;
   /** Observers of the child (tests, audits). */
   hooks?: Pick<SandboxInput, 'onSpawn' | 'onSend' | 'onProgress'>;
 };
@@ -126,6 +130,8 @@ export async function scoreAttempt(deps: ScorerDeps, input: AttemptInput): Promi
   const workDir = await mkdtemp(join(workRoot, 'sketchboard-score-'));
   const logFields = { submissionId, attempt: claim.attempt };
   let output: string | undefined;
+  // Started now, so that node and the runtimes load while we read the answer key and the bundle.
+  const child = deps.pool ? deps.pool.take() : new RunnerChild({ memoryMb: deps.limits.memoryMb });
   try {
     try {
       const key = await loadAnswerKey(ctx, claim.competition.id);
@@ -140,6 +146,7 @@ export async function scoreAttempt(deps: ScorerDeps, input: AttemptInput): Promi
         options: deps.options,
         limits: deps.limits,
         signal: input.signal,
+        child,
         ...deps.hooks,
       });
       if (!run.ok) {
@@ -201,6 +208,7 @@ export async function scoreAttempt(deps: ScorerDeps, input: AttemptInput): Promi
     if (output) await deps.blobs.delete(output).catch(() => {});
     return { status: 'stale', submissionId };
   } finally {
+    child.kill();
     await rm(workDir, { recursive: true, force: true }).catch(() => {});
   }
 }

@@ -1,4 +1,5 @@
 // The sandboxed scoring child: opens one bundle, predicts the given test images, writes a result file; never sees labels.
+import { dirname } from 'node:path';
 import { errorMessage, isSketchboardError } from '../../core/errors.js';
 import { type RunnerMessage, type StartMessage, startMessageSchema, writeResultFile } from './protocol.js';
 
@@ -21,13 +22,33 @@ async function fail(code: string, err: unknown): Promise<never> {
   process.exit(1);
 }
 
+/**
+ * Load the bundle opener, the predictor and the ONNX runtime before reporting `ready`, so a warm child
+ * starts a job at once. Dynamic, so that a broken install is reported as such rather than a silent exit.
+ */
+async function load() {
+  const [open, predictor, backends, onnx] = await Promise.all([
+    import('../../core/bundle/open.js'),
+    import('../../core/predict/predictor.js'),
+    import('../../core/backends/index.js'),
+    import('../../core/backends/onnx-session.js'),
+  ]);
+  await onnx.getOrt();
+  return {
+    openBundle: open.openBundle,
+    predictBundle: predictor.predictBundle,
+    runtimeVersions: backends.runtimeVersions,
+  };
+}
+
+type Modules = Awaited<ReturnType<typeof load>>;
+
 /** Run one start message to completion. */
-async function run(start: StartMessage): Promise<void> {
-  // Imported here so a broken runtime surfaces as a structured error, not a silent exit.
-  const { openBundle } = await import('../../core/bundle/open.js');
-  const { predictBundle } = await import('../../core/predict/predictor.js');
-  const { runtimeVersions } = await import('../../core/backends/index.js');
-  const bundle = await openBundle(start.bundlePath);
+async function run(
+  start: StartMessage,
+  { openBundle, predictBundle, runtimeVersions }: Modules,
+): Promise<void> {
+  const bundle = await openBundle(start.bundlePath, { workDir: dirname(start.resultPath) });
   try {
     const t0 = performance.now();
     let lastSent = 0;
@@ -73,17 +94,22 @@ async function run(start: StartMessage): Promise<void> {
 process.on('uncaughtException', (err) => void fail('crash', err));
 process.on('unhandledRejection', (err) => void fail('crash', err));
 
-process.once('message', (raw: unknown) => {
-  const parsed = startMessageSchema.safeParse(raw);
-  if (!parsed.success) {
-    void fail('internal', new Error('the scorer sent an invalid start message'));
-    return;
-  }
-  run(parsed.data).then(
-    () => process.exit(0),
-    (err: unknown) => fail(isSketchboardError(err) ? err.code : 'crash', err),
-  );
-});
-
 process.on('disconnect', () => process.exit(1));
-void send({ type: 'ready' });
+
+load().then(
+  (modules) => {
+    process.once('message', (raw: unknown) => {
+      const parsed = startMessageSchema.safeParse(raw);
+      if (!parsed.success) {
+        void fail('protocol', new Error('the scorer sent an invalid start message'));
+        return;
+      }
+      run(parsed.data, modules).then(
+        () => process.exit(0),
+        (err: unknown) => fail(isSketchboardError(err) ? err.code : 'crash', err),
+      );
+    });
+    void send({ type: 'ready' });
+  },
+  (err: unknown) => fail('runtime_unavailable', err),
+);

@@ -1,8 +1,8 @@
 // Opens what a scorer process needs on its own (database, blobs, optionally the queue) and builds attempt dependencies.
 
-import { type BlobStore, createLocalBlobStore } from '../blob.js';
+import { type BlobStore, createBlobStore } from '../blob.js';
 import { type Database, openDatabase } from '../db/client.js';
-import { blobDir, type Env } from '../env.js';
+import type { Env } from '../env.js';
 import { type JobQueue, startQueue } from '../queue.js';
 
 /** A scorer process's connections; `close` releases them in order. */
@@ -18,7 +18,9 @@ export type ScorerParts = { database: Database; blobs: BlobStore; queue?: JobQue
 export async function openScorerParts(env: Env, opts: { queue: boolean }): Promise<ScorerParts> {
   const database = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir });
   let queue: JobQueue | undefined;
+  let blobs: BlobStore;
   try {
+    blobs = await createBlobStore(env);
     if (opts.queue) {
       queue = await startQueue(database, {
         maxAttempts: env.scorer.maxAttempts,
@@ -26,14 +28,16 @@ export async function openScorerParts(env: Env, opts: { queue: boolean }): Promi
       });
     }
   } catch (err) {
+    await queue?.stop();
     await database.close();
     throw err;
   }
   return {
     database,
-    blobs: createLocalBlobStore(blobDir(env)),
+    blobs,
     queue,
     async close() {
+      blobs.dispose?.();
       await queue?.stop();
       await database.close();
     },

@@ -1,19 +1,17 @@
-// Runs the runner child under a wall-clock timeout and a memory cap, and maps every way it can end to one outcome.
-import { type ChildProcess, fork } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+// Runs one job in a runner child under a wall-clock timeout and a memory cap, and maps every way it can end to one outcome.
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { RuntimeStamp } from '../../core/backends/types.js';
+import { type ChildExit, RunnerChild, rssMb } from './child.js';
 import { type FailureCode, failureFromExit, failureFromRunner, type RunFailure } from './failures.js';
 import {
   type RunnerMessage,
   type RunnerResult,
   type RunOptions,
   readResultFile,
-  runnerMessageSchema,
   type StartMessage,
 } from './protocol.js';
+
+export { childEnv, rssMb } from './child.js';
 
 /** Limits the server enforces on one run by killing the child. */
 export type SandboxLimits = { timeoutMs: number; memoryMb: number; pollMs?: number };
@@ -40,50 +38,22 @@ export type SandboxInput = {
   workDir: string;
   options: RunOptions;
   limits: SandboxLimits;
+  /** A started child to use (from a RunnerPool); default: start one now. Either way it runs this job only. */
+  child?: RunnerChild;
   onProgress?(done: number, total: number): void;
   /** Aborting kills the child (lost claim, shutdown); the outcome is an infra failure. */
   signal?: AbortSignal;
-  /** Sees the spawned child and every message sent to it (for tests and audits). */
+  /** Sees the child that runs this job and every message sent to it (tests, audits). */
   onSpawn?(child: { pid: number; argv: string[]; env: NodeJS.ProcessEnv }): void;
   onSend?(message: StartMessage): void;
 };
 
-const RUNNER = fileURLToPath(new URL('./runner.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href.replace(/\.cjs$/, '.mjs');
-
-/** Environment variables the child inherits; everything else (DATABASE_URL, tokens, S3 keys) stays out. */
-const ENV_ALLOW = [
-  'PATH',
-  'LANG',
-  'LC_ALL',
-  'TZ',
-  'LD_LIBRARY_PATH',
-  'CUDA_VISIBLE_DEVICES',
-  'NVIDIA_VISIBLE_DEVICES',
-  'SKETCHBOARD_LOG_LEVEL',
-];
-
-/** The child's whole environment: the allow-list plus a private TMPDIR in its work dir. */
-export function childEnv(workDir: string, from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { TMPDIR: workDir, HOME: workDir, NODE_ENV: 'production' };
-  for (const key of ENV_ALLOW) if (from[key] !== undefined) env[key] = from[key];
-  return env;
-}
-
-/** Resident set size of a process in MB from /proc, or null where /proc is absent or it has exited. */
-export async function rssMb(pid: number): Promise<number | null> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
+type Done = Extract<RunnerMessage, { type: 'done' }>;
+type Reported = Extract<RunnerMessage, { type: 'error' }>;
 
 /**
- * Run a bundle over images in a fresh runner child and return its checked result or a failure.
- * Never throws for anything the child does; only a failure to start it is an infra failure.
+ * Run a bundle over images in a runner child (one job per child) and return its checked result or a
+ * failure. Never throws for anything the child does. Timeout and memory cap count from this call.
  *
  * @example
  * const out = await runSandboxed({ bundlePath, images, classes: 10, workDir, options: { batchSize: 32, executionProviders: ['cpu'] }, limits: { timeoutMs: 60_000, memoryMb: 2048 } });
@@ -93,47 +63,21 @@ export async function runSandboxed(input: SandboxInput): Promise<SandboxOutcome>
   const { limits } = input;
   const t0 = performance.now();
   const resultPath = join(input.workDir, 'result.bin');
-  const env = childEnv(input.workDir);
-  const execArgv = ['--import', TSX, `--max-old-space-size=${Math.max(64, Math.floor(limits.memoryMb))}`];
-  let child: ChildProcess;
-  try {
-    child = fork(RUNNER, [], { cwd: input.workDir, env, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-  } catch (err) {
-    return { ok: false, failure: failureFromExit({ spawnError: err }), seconds: 0, peakRssMb: 0 };
-  }
-  let stderrTail = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderrTail = (stderrTail + chunk.toString('utf8')).slice(-8000);
-  });
-  child.stdout?.resume();
-  if (child.pid !== undefined) input.onSpawn?.({ pid: child.pid, argv: [...execArgv, RUNNER], env });
+  const child = input.child ?? new RunnerChild({ memoryMb: limits.memoryMb });
+  if (child.pid !== undefined) input.onSpawn?.({ pid: child.pid, argv: child.command, env: child.env });
 
   let killedFor: FailureCode | null = null;
   let peakRssMb = 0;
-  let done: Extract<RunnerMessage, { type: 'done' }> | null = null;
-  let error: Extract<RunnerMessage, { type: 'error' }> | null = null;
+  let done: Done | null = null;
+  let error: Reported | null = null;
   const kill = (why: FailureCode) => {
-    if (killedFor === null && child.exitCode === null && child.signalCode === null) {
+    if (killedFor === null && child.alive) {
       killedFor = why;
-      child.kill('SIGKILL');
+      child.kill();
     }
   };
-
-  child.on('message', (raw: unknown) => {
-    const parsed = runnerMessageSchema.safeParse(raw);
-    if (!parsed.success) return;
-    const msg = parsed.data;
-    if (msg.type === 'ready') {
-      const start: StartMessage = {
-        type: 'start',
-        bundlePath: input.bundlePath,
-        images: input.images,
-        resultPath,
-        options: input.options,
-      };
-      input.onSend?.(start);
-      child.send(start);
-    } else if (msg.type === 'progress') input.onProgress?.(msg.done, msg.total);
+  child.onMessage((msg) => {
+    if (msg.type === 'progress') input.onProgress?.(msg.done, msg.total);
     else if (msg.type === 'done') done = msg;
     else if (msg.type === 'error') error = msg;
   });
@@ -150,59 +94,77 @@ export async function runSandboxed(input: SandboxInput): Promise<SandboxOutcome>
   if (input.signal?.aborted) onAbort();
   input.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const exit = await new Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    spawnError?: unknown;
-  }>((resolve) => {
-    child.once('error', (err) => {
-      if (child.pid === undefined) resolve({ code: null, signal: null, spawnError: err });
-    });
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
+  let startedJob = false;
+  if (await child.ready) {
+    const start: StartMessage = {
+      type: 'start',
+      bundlePath: input.bundlePath,
+      images: input.images,
+      resultPath,
+      options: input.options,
+    };
+    input.onSend?.(start);
+    child.send(start);
+    startedJob = true;
+  }
+  const exit: ChildExit = await child.exited;
   clearTimeout(timer);
   clearInterval(poller);
   input.signal?.removeEventListener('abort', onAbort);
   const seconds = (performance.now() - t0) / 1000;
   const failed = (failure: RunFailure): SandboxOutcome => ({
     ok: false,
-    failure: { ...failure, detail: stderrTail },
+    failure: { ...failure, detail: child.stderrTail },
     seconds,
     peakRssMb,
   });
 
   if (killedFor !== null) return failed(failureFromExit({ killedFor, limits }));
   if (exit.spawnError !== undefined) return failed(failureFromExit({ spawnError: exit.spawnError }));
-  const finished = done as Extract<RunnerMessage, { type: 'done' }> | null;
-  if (finished && exit.code === 0) {
-    try {
-      const result = await readResultFile(resultPath, { count: input.images.length, classes: input.classes });
-      const bad = result.scores.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) {
-        return failed({
-          code: 'model_output',
-          isInfra: false,
-          message: `the bundle produced a non-finite score (NaN or Infinity) for image ${Math.floor(bad / result.classes) + 1}`,
-        });
-      }
-      return {
-        ok: true,
-        result,
-        runtime: finished.runtime,
-        versions: finished.versions,
-        seconds,
-        predictSeconds: finished.predictSeconds,
-        peakRssMb,
-      };
-    } catch (err) {
+  const reported = error as Reported | null;
+  // Dying before it could take the job is the server's problem (broken runtime install), not the bundle's.
+  if (!startedJob) {
+    return failed(
+      failureFromRunner(
+        reported?.code ?? 'runtime_unavailable',
+        reported?.message ?? 'the runner failed to start',
+      ),
+    );
+  }
+  const finished = done as Done | null;
+  if (finished && exit.code === 0)
+    return readChecked(resultPath, input, finished, seconds, peakRssMb, failed);
+  if (reported) return failed(failureFromRunner(reported.code, reported.message));
+  return failed(failureFromExit({ code: exit.code, signal: exit.signal, stderr: child.stderrTail }));
+}
+
+/** Read the result file and refuse malformed or non-finite output as the bundle's fault. */
+async function readChecked(
+  resultPath: string,
+  input: SandboxInput,
+  finished: Done,
+  seconds: number,
+  peakRssMb: number,
+  failed: (f: RunFailure) => SandboxOutcome,
+): Promise<SandboxOutcome> {
+  try {
+    const result = await readResultFile(resultPath, { count: input.images.length, classes: input.classes });
+    const bad = result.scores.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      const image = Math.floor(bad / result.classes) + 1;
       return failed({
         code: 'model_output',
         isInfra: false,
-        message: `the bundle's output could not be used: ${(err as Error).message}`,
+        message: `the bundle produced a non-finite score (NaN or Infinity) for image ${image}`,
       });
     }
+    const { runtime, versions, predictSeconds } = finished;
+    return { ok: true, result, runtime, versions, seconds, predictSeconds, peakRssMb };
+  } catch (err) {
+    return failed({
+      code: 'model_output',
+      isInfra: false,
+      message: `the bundle's output could not be used: ${(err as Error).message}`,
+    });
   }
-  const reported = error as Extract<RunnerMessage, { type: 'error' }> | null;
-  if (reported) return failed(failureFromRunner(reported.code, reported.message));
-  return failed(failureFromExit({ code: exit.code, signal: exit.signal, stderr: stderrTail }));
 }

@@ -16,6 +16,7 @@ import {
 import type { ServiceContext } from '../services/context.js';
 import { abandonSubmission } from '../services/scoring.js';
 import { type AttemptOutcome, type ScorerDeps, scoreAttempt } from './attempt.js';
+import { RunnerPool } from './pool.js';
 import type { RunOptions } from './protocol.js';
 import type { SandboxLimits } from './supervisor.js';
 
@@ -87,7 +88,11 @@ export type RunningScorer = {
  * process.once('SIGTERM', () => void scorer.stop());
  */
 export async function startScorer(parts: StartScorerOptions): Promise<RunningScorer> {
-  const deps = scorerDeps(parts);
+  const pool = new RunnerPool({
+    size: parts.env.scorer.concurrency,
+    memoryMb: parts.limits?.memoryMb ?? parts.env.scorer.memoryMb,
+  });
+  const deps = { ...scorerDeps(parts), pool };
   const { boss } = parts.queue;
   const shutdown = new AbortController();
   let active = 0;
@@ -146,6 +151,7 @@ export async function startScorer(parts: StartScorerOptions): Promise<RunningSco
           await boss.offWork(SCORE_DEAD_QUEUE, { id: deadId, wait: true });
         } finally {
           clearTimeout(timer);
+          pool.close();
         }
         log.info('scorer stopped');
       })();

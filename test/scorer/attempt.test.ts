@@ -185,7 +185,7 @@ describe.each(drivers())('scoring attempts over %s', (driver) => {
   it('a run past the time limit fails readably and counts', async () => {
     const team = await h.competition();
     const id = await h.trigger(team, await h.upload(team, good));
-    const out = await scoreAttempt(h.deps({ limits: { timeoutMs: 400 } }), {
+    const out = await scoreAttempt(h.deps({ limits: { timeoutMs: 250 } }), {
       submissionId: id,
       attempt: 1,
       lastAttempt: false,
