@@ -7,23 +7,29 @@ import { errorMessage, SketchboardError } from '../errors.js';
 const positiveInt = z.int().min(1);
 const rate = z.number().positive().finite();
 
-/** Scheduler options by kind (epochs-based; the trainer steps the scheduler once per epoch). */
+/**
+ * Scheduler options by kind, in epochs, with the names of core/train/schedulers.ts. The run supplies the
+ * rest: `lr` (step, cosine) and `maxLr` (cyclic) are optimizer.lr, cosine's `total` is `epochs`. Options
+ * left out take the scheduler's own defaults (gamma, warmup, warmupLr, minLr, mode); cyclic's `baseLr`
+ * defaults to optimizer.lr / 10.
+ */
 const schedulerSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('step'),
-    stepSize: positiveInt.default(5),
-    gamma: z.number().positive().max(1).default(0.5),
+    stepSize: z.number().positive().default(5),
+    gamma: z.number().positive().max(1).optional(),
   }),
   z.strictObject({
     kind: z.literal('cosine'),
-    warmupEpochs: z.int().min(0).default(0),
-    minLr: z.number().min(0).default(0),
+    warmup: z.number().min(0).optional(),
+    warmupLr: z.number().min(0).optional(),
+    minLr: z.number().min(0).optional(),
   }),
   z.strictObject({
     kind: z.literal('cyclic'),
-    mode: z.enum(['triangular', 'triangular2']).default('triangular'),
+    stepSize: z.number().positive().default(2),
     baseLr: z.number().min(0).optional(),
-    stepSize: positiveInt.default(2),
+    mode: z.enum(['triangular', 'triangular2']).optional(),
   }),
 ]);
 
@@ -60,7 +66,7 @@ export const trainConfigSchema = z.strictObject({
       nesterov: z.boolean().optional(),
     })
     .default({ kind: 'adamw', lr: 0.002 }),
-  scheduler: schedulerSchema.default({ kind: 'cosine', warmupEpochs: 0, minLr: 0 }),
+  scheduler: schedulerSchema.default({ kind: 'cosine' }),
   labelSmoothing: z.number().min(0).max(0.99).default(0.1),
   curriculum: curriculumConfigSchema.default(
     () => curriculumConfigSchema.parse(DEFAULT_CURRICULUM_PRESET) as never,

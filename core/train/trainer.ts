@@ -94,7 +94,8 @@ export async function trainFold(p: PreparedRun, fold: number, opts: FoldOptions 
     if (last?.info.resume && last.optimizer) {
       net.setWeights(last.weights);
       learner.loadOptimizerState(last.optimizer);
-      scheduler.load(last.info.resume.scheduler);
+      // Same length: adopt the saved schedule. Extended (--epochs raised): the new config's schedule.
+      if (last.info.config.epochs === config.epochs) scheduler.load(last.info.resume.scheduler);
       start = last.info.epoch + 1;
       const r = last.info.resume;
       best = { epoch: r.bestEpoch, valAcc: r.bestValAcc, valLoss: r.bestValLoss };

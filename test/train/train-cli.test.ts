@@ -92,31 +92,31 @@ describe('train CLI runs', () => {
       epochs: 5,
       optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.8 },
       labelSmoothing: 0,
+      scheduler: { kind: 'step', stepSize: 1, gamma: 0.8 },
+      curriculum: [
+        { from: 0, to: 1 },
+        { from: 1, transforms: [{ kind: 'vflip' }], lrFactor: 0.5 },
+      ],
     });
     const out = path.join(root, 'one-fold');
-    const r = await cli([
-      '--data',
-      data,
-      '--out',
-      out,
-      '--config',
-      file,
-      ...TINY,
-      '--epochs',
-      '1',
-      '--lr',
-      '0.05',
-      '--fold',
-      '1',
-    ]);
+    const args = ['--config', file, ...TINY, '--epochs', '2', '--lr', '0.05', '--fold', '1'];
+    const r = await cli(['--data', data, '--out', out, ...args]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^fold 2\/2 epoch 1\/1 train loss/m);
+    // LR = step schedule (0.05, then × 0.8) × the curriculum's factor (× 0.5 from the second stage).
+    expect(r.out).toMatch(/^fold 2\/2 epoch 1\/2 train loss .* \| lr 0\.050 \|/m);
+    expect(r.out).toMatch(/^fold 2\/2 epoch 2\/2 train loss .* \| lr 0\.020 \|/m);
     const run = await readRun(out);
     expect(run.config).toMatchObject({
-      epochs: 1,
+      epochs: 2,
       labelSmoothing: 0,
       optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.8 },
+      scheduler: { kind: 'step', stepSize: 1, gamma: 0.8 },
+    });
+    expect(run.config.curriculum[1]).toMatchObject({
+      from: 1,
+      lrFactor: 0.5,
+      transforms: [{ kind: 'vflip', p: 0.5 }],
     });
     expect((await readdir(out)).filter((f) => f.startsWith('fold-'))).toEqual(['fold-1']);
   });

@@ -7,6 +7,7 @@ import { readHistory } from '../../core/train/epoch.js';
 import { gatherImages, modelInput } from '../../core/train/images.js';
 import { prepareRun } from '../../core/train/prepare.js';
 import { buildFoldModel, foldDir, readCheckpoint, readOof, readRun } from '../../core/train/run.js';
+import { runSchedulerConfig } from '../../core/train/scheduler-config.js';
 import { trainFold } from '../../core/train/trainer.js';
 import { removeDir, tempDir } from '../data/fixtures.js';
 import { maxDiff, tinyConfig, tinyData, writeBackbone } from './trainer-fixtures.js';
@@ -91,6 +92,23 @@ describe('CNN fold training', () => {
     expect((await readCheckpoint(runDir, 0)).info.epoch).toBe(
       (await readCheckpoint(straight(), 0)).info.epoch,
     );
+  });
+});
+
+describe('run scheduler', () => {
+  it('takes its LR from the optimizer and cosine length from the epochs', () => {
+    expect(runSchedulerConfig(tinyConfig({ scheduler: { kind: 'cosine', minLr: 0.001 } }))).toEqual({
+      kind: 'cosine',
+      lr: 0.01,
+      total: 3,
+      minLr: 0.001,
+    });
+    expect(runSchedulerConfig(tinyConfig({ scheduler: { kind: 'cyclic' } }))).toEqual({
+      kind: 'cyclic',
+      maxLr: 0.01,
+      baseLr: 0.001,
+      stepSize: 2,
+    });
   });
 });
 
