@@ -20,7 +20,7 @@ table{border-collapse:collapse;width:100%;min-width:560px}
 caption{text-align:left;padding:8px 10px;font-weight:600}
 th,td{padding:8px 10px;border-top:1px solid #eceff2;text-align:left;vertical-align:top;white-space:nowrap}
 td.wrap{white-space:normal;min-width:140px}
-th{background:#f0f2f5;font-size:.85rem}
+thead th{background:#f0f2f5;font-size:.85rem}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .tabs{display:flex;gap:4px;margin:12px 0 0;padding:0;list-style:none}
 .tabs a{display:block;padding:8px 14px;border:1px solid #dde1e6;border-bottom:0;border-radius:8px 8px 0 0;

@@ -34,7 +34,7 @@ function Runtime(props: { s: SubmissionView }) {
   const { runtime } = props.s;
   if (runtime === null) return <p class="muted">Recorded when scoring finishes.</p>;
   return (
-    <dl>
+    <dl class="card">
       <dt>Backend</dt>
       <dd>{runtime.backend}</dd>
       <dt>Execution provider</dt>
