@@ -9,6 +9,7 @@ import { loadModel } from '../../core/backends/index.js';
 import { exportLayersModel } from '../../core/backends/onnx-export/index.js';
 import { isSketchboardError } from '../../core/errors.js';
 import { decodeOnnx, defaultOpset, encodeOnnx, mergeBackboneHead } from '../../core/train/merge-onnx.js';
+import { cutBeforeClassifier } from '../../core/train/onnx-cut.js';
 import { externalizeInitializers } from '../../core/train/onnx-weights.js';
 import { randomizeWeights, seededRandom, uniform, useCpuBackend } from '../export/helpers.js';
 
@@ -197,5 +198,35 @@ describe('externalizeInitializers', () => {
     }
     expect(outs[0]).not.toEqual(outs[1]);
     backbone.dispose();
+  });
+});
+
+describe('cutBeforeClassifier', () => {
+  it('turns a classifier into a backbone whose output is the input of its last dense layer', async () => {
+    const input = tf.input({ shape: [8, 8, 1] });
+    const conv = tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }).apply(input);
+    const gap = tf.layers.globalAveragePooling2d({}).apply(conv);
+    const hidden = tf.layers.dense({ units: 6, activation: 'relu' }).apply(gap) as tf.SymbolicTensor;
+    const logits = tf.layers.dense({ units: 3, name: 'classifier' }).apply(hidden) as tf.SymbolicTensor;
+    const classifier = tf.model({ inputs: input, outputs: logits });
+    randomizeWeights(classifier, 41);
+    const { model, featureDim } = cutBeforeClassifier(decodeOnnx(exportLayersModel(classifier), 'clf'));
+    expect(featureDim).toBe(6);
+    expect(model.graph?.node?.some((n) => n.opType === 'GlobalAveragePool')).toBe(true);
+    expect(model.graph?.initializer?.some((t) => t.name?.startsWith('classifier'))).toBe(false);
+    const x = uniform(3 * 64, seededRandom(5), -1, 1);
+    const out = await runOnnx(encodeOnnx(model), 'cut.onnx', x, [3, 8, 8, 1]);
+    expect(out.dims).toEqual([3, 6]);
+    const features = tf.model({ inputs: input, outputs: hidden });
+    const want = tf.tidy(() => features.predict(tf.tensor(x, [3, 8, 8, 1])) as tf.Tensor);
+    const expected = (await want.data()) as Float32Array;
+    expect(Math.max(...expected)).toBeGreaterThan(0.05);
+    for (let i = 0; i < expected.length; i++) expect(out.data[i]).toBeCloseTo(expected[i], 4);
+    want.dispose();
+    const gapOnly = tf.model({ inputs: input, outputs: gap as tf.SymbolicTensor });
+    expect(() => cutBeforeClassifier(decodeOnnx(exportLayersModel(gapOnly), 'gap'))).toThrow(
+      /Gemm or MatMul/,
+    );
+    classifier.dispose();
   });
 });
