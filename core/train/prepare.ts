@@ -55,9 +55,13 @@ export function augments(config: TrainConfig): boolean {
   return false;
 }
 
-/** Config equality ignoring `epochs` (a resumed or extended run may train longer). */
+/**
+ * Config equality ignoring `epochs` (a resumed run may train longer) and the backbone's path (another
+ * machine may keep it elsewhere; installBackbone compares the bytes).
+ */
 function sameConfig(a: TrainConfig, b: TrainConfig): boolean {
-  return JSON.stringify({ ...a, epochs: 0 }) === JSON.stringify({ ...b, epochs: 0 });
+  const key = (c: TrainConfig) => JSON.stringify({ ...c, epochs: 0, backbone: c.backbone === undefined });
+  return key(a) === key(b);
 }
 
 function cnnModel(config: TrainConfig, classes: number): RunModel {

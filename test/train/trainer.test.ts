@@ -71,6 +71,9 @@ describe('CNN fold training', () => {
     const first = await prepareRun({ dataDir: data, runDir, config: tinyConfig({ epochs: 2 }) });
     await trainFold(first, 0);
     await expect(trainFold(first, 0)).rejects.toThrow(/already holds a checkpoint: use --resume/);
+    await expect(prepareRun({ dataDir: data, runDir, config: tinyConfig({ seed: 4 }) })).rejects.toThrow(
+      /holds a run with a different config/,
+    );
     const again = await prepareRun({ dataDir: data, runDir, config: tinyConfig() });
     const lines: string[] = [];
     await trainFold(again, 0, { resume: true, onLine: (l) => lines.push(l) });
