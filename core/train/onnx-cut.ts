@@ -37,10 +37,10 @@ export function cutBeforeClassifier(model: OnnxTypes.IModelProto): {
     throw fail(`the output does not come from a Gemm or MatMul (found ${last?.opType ?? 'a graph input'})`);
   }
   const [features, weight] = last.input ?? [];
-  const w = inits.get(weight);
-  if (!w?.dims || w.dims.length !== 2) throw fail(`the classifier weight ${weight} is not a 2-D initializer`);
+  const dims = inits.get(weight)?.dims ?? [];
+  if (dims.length !== 2) throw fail(`the classifier weight ${weight} is not a 2-D initializer`);
   const transB = (last.attribute ?? []).find((a) => a.name === 'transB')?.i;
-  const featureDim = int64(w.dims[last.opType === 'Gemm' && int64(transB) === 1 ? 1 : 0]);
+  const featureDim = int64(dims[last.opType === 'Gemm' && int64(transB) === 1 ? 1 : 0]);
 
   // Keep only what the features need, in the original (topological) order.
   const needed = new Set<string>([features]);
