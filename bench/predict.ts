@@ -171,6 +171,9 @@ async function main(): Promise<void> {
   line('CPU bound 1/(1/raw + 1/pre)', `${bound.toFixed(1)} images/s`);
   line('ratio end to end / bound', `${(rate(e2e) / bound).toFixed(3)}`);
   line('ratio end to end / raw', `${(rate(e2e) / rate(raw)).toFixed(3)}`);
+  // On a shared, oversubscribed machine wall rates follow the neighbours' load; CPU time per image does not.
+  const perImage = (c: Cost) => c.cpu / c.images;
+  line('CPU-time ratio (raw + pre) / e2e', `${((perImage(raw) + perImage(pre)) / perImage(e2e)).toFixed(3)}`);
   line(
     'load average at the end',
     os
