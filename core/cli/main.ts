@@ -14,6 +14,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   score: async () => (await import('./score.js')).command,
   train: async () => (await import('./train.js')).command,
   report: async () => (await import('./report.js')).command,
+  register: async () => (await import('./register.js')).command,
+  submit: async () => (await import('./submit.js')).command,
+  leaderboard: async () => (await import('./leaderboard.js')).command,
+  finals: async () => (await import('./finals.js')).command,
 };
 
 async function printHelp(): Promise<void> {

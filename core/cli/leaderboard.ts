@@ -1,0 +1,43 @@
+// `sketchboard leaderboard SLUG [--private] [--csv]`: the standings as an aligned table or as CSV.
+import { CONNECTION_OPTIONS, CONNECTION_USAGE, connect, oneArgument } from '../client/connection.js';
+import { leaderboardLines } from '../client/table.js';
+import { type Command, parse } from './args.js';
+
+const usage = `Usage: sketchboard leaderboard SLUG [--private] [--csv] [--server URL] [--token T]
+
+Prints the public standings of competition SLUG: rank, team, members, accuracy, counted entries,
+last submission. --private shows the private standings (open after the end; the host token sees them
+any time) with each team's public rank and its change.
+
+  --private   the private leaderboard
+  --csv       the server's CSV instead of a table
+${CONNECTION_USAGE}`;
+
+const options = {
+  private: { type: 'boolean' },
+  csv: { type: 'boolean' },
+  ...CONNECTION_OPTIONS,
+} as const;
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, options);
+  const slug = oneArgument(positionals, 'SLUG (the competition)');
+  const split = values.private === true ? 'private' : 'public';
+  const client = connect(values, { needToken: false });
+  if (values.csv === true) {
+    process.stdout.write(await client.leaderboardCsv(slug, split));
+    return 0;
+  }
+  const board = await client.leaderboard(slug, split);
+  const publicBoard = split === 'private' ? await client.leaderboard(slug, 'public') : undefined;
+  process.stdout.write(`${leaderboardLines(board, publicBoard).join('\n')}\n`);
+  return 0;
+}
+
+/** The `leaderboard` command. */
+export const command: Command = {
+  name: 'leaderboard',
+  summary: 'print the public or private leaderboard (table or CSV)',
+  usage,
+  run,
+};

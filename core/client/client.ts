@@ -1,0 +1,212 @@
+// A small typed client of the Sketchboard HTTP API (DESIGN.md route table): one method per route the CLI uses.
+import type { z } from 'zod';
+import { ClientError, errorFromResponse, unexpectedBody, unreachable } from './errors.js';
+import {
+  bundleResponse,
+  type Competition,
+  competitionResponse,
+  type Leaderboard,
+  leaderboardSchema,
+  type NewCompetition,
+  type Registration,
+  registerResponse,
+  type Split,
+  type Submission,
+  submissionListResponse,
+  submissionResponse,
+  triggerResponse,
+  type UploadedBundle,
+} from './schemas.js';
+import { type FileBodyOptions, fileBody } from './upload.js';
+
+export type ClientOptions = {
+  /** Base URL, e.g. http://localhost:8787 (a trailing slash is dropped). */
+  server: string;
+  /** Team or host bearer token, when the route needs one. */
+  token?: string;
+};
+
+/** Retries of a submission trigger that got no answer or a 503; the same Idempotency-Key makes them safe. */
+const TRIGGER_ATTEMPTS = 3;
+
+const seg = (s: string) => encodeURIComponent(s);
+
+/**
+ * The API client. Every failure is a ClientError with a one-line message (server message, status, code),
+ * or the unreachable-server message naming the URL.
+ *
+ * @example
+ * const client = new SketchboardClient({ server: 'http://localhost:8787', token: process.env.SKETCHBOARD_TOKEN });
+ * const { bundle } = await client.uploadBundle('sketch-demo', 'bundle.zip');
+ * const { submission } = await client.trigger('sketch-demo', bundle.id, crypto.randomUUID());
+ */
+export class SketchboardClient {
+  readonly server: string;
+  readonly token: string | undefined;
+
+  constructor(options: ClientOptions) {
+    this.server = options.server.replace(/\/+$/, '');
+    this.token = options.token;
+  }
+
+  /** The same server with another token. */
+  withToken(token: string): SketchboardClient {
+    return new SketchboardClient({ server: this.server, token });
+  }
+
+  /** One request: network failures become the unreachable error, non-2xx the server's error. */
+  async send(path: string, init: RequestInit & { duplex?: 'half' }, what: string): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.token !== undefined && !headers.has('authorization'))
+      headers.set('authorization', `Bearer ${this.token}`);
+    let response: Response;
+    try {
+      response = await fetch(`${this.server}${path}`, { ...init, headers });
+    } catch (err) {
+      if (err instanceof ClientError) throw err;
+      const cause = (err as { cause?: unknown }).cause;
+      if (cause instanceof ClientError) throw cause;
+      throw unreachable(this.server, err);
+    }
+    if (!response.ok) throw await errorFromResponse(response, what);
+    return response;
+  }
+
+  async #json<S extends z.ZodType>(
+    schema: S,
+    path: string,
+    init: RequestInit & { duplex?: 'half' },
+    what: string,
+  ): Promise<z.infer<S>> {
+    const response = await this.send(path, { ...init, headers: withAccept(init.headers) }, what);
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      throw unexpectedBody(what, 'not JSON');
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw unexpectedBody(what, `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+    }
+    return parsed.data;
+  }
+
+  #post(body: unknown, headers: Record<string, string> = {}): RequestInit {
+    return {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    };
+  }
+
+  /** `GET /healthz`: resolves when the server is up. */
+  async health(): Promise<void> {
+    await this.send('/healthz', {}, 'health check');
+  }
+
+  /** `GET /api/competitions/:slug`. */
+  async competition(slug: string): Promise<Competition> {
+    const what = `competition ${slug}`;
+    return (await this.#json(competitionResponse, `/api/competitions/${seg(slug)}`, {}, what)).competition;
+  }
+
+  /** `POST /api/competitions` (host token): a competition from a dataset folder on the server. */
+  async createCompetition(input: NewCompetition): Promise<Competition> {
+    const res = await this.#json(
+      competitionResponse,
+      '/api/competitions',
+      this.#post(input),
+      'create competition',
+    );
+    return res.competition;
+  }
+
+  /** `POST /api/competitions/:slug/teams`: the team and its token (shown only now). */
+  async register(slug: string, name: string, members: string[]): Promise<Registration> {
+    const path = `/api/competitions/${seg(slug)}/teams`;
+    return this.#json(registerResponse, path, this.#post({ name, members }), 'register');
+  }
+
+  /** `POST /api/competitions/:slug/bundles`: streams the zip from disk (never read whole), reporting bytes sent. */
+  async uploadBundle(slug: string, zipPath: string, options: FileBodyOptions = {}): Promise<UploadedBundle> {
+    const file = await fileBody(zipPath, options);
+    try {
+      return await this.#json(
+        bundleResponse,
+        `/api/competitions/${seg(slug)}/bundles`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/zip', 'content-length': String(file.size) },
+          body: file.body,
+          duplex: 'half',
+        },
+        'upload',
+      );
+    } finally {
+      await file.close();
+    }
+  }
+
+  /**
+   * `POST /api/competitions/:slug/submissions` with an Idempotency-Key: retried (same key) when the server
+   * could not be reached or answered 503, so a retry never scores the bundle twice.
+   */
+  async trigger(
+    slug: string,
+    bundleId: string,
+    idempotencyKey: string,
+    retryDelayMs = 1000,
+  ): Promise<{ submission: Submission; created: boolean }> {
+    const init = this.#post({ bundleId }, { 'idempotency-key': idempotencyKey });
+    const path = `/api/competitions/${seg(slug)}/submissions`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#json(triggerResponse, path, init, 'submit');
+      } catch (err) {
+        const transient = err instanceof ClientError && (err.status === null || err.status === 503);
+        if (!transient || err.apiCode === 'unexpected_response' || attempt >= TRIGGER_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, retryDelayMs * attempt));
+      }
+    }
+  }
+
+  /** `GET /api/submissions/:id`. */
+  async submission(id: string): Promise<Submission> {
+    const what = `submission ${id}`;
+    return (await this.#json(submissionResponse, `/api/submissions/${seg(id)}`, {}, what)).submission;
+  }
+
+  /** `GET /api/competitions/:slug/submissions`: the team's own, newest first. */
+  async submissions(slug: string): Promise<Submission[]> {
+    const path = `/api/competitions/${seg(slug)}/submissions`;
+    return (await this.#json(submissionListResponse, path, {}, 'list submissions')).submissions;
+  }
+
+  /** `PUT /api/submissions/:id/final`. */
+  async setFinal(id: string, selected: boolean): Promise<Submission> {
+    const init = { ...this.#post({ selected }), method: 'PUT' };
+    const what = `${selected ? 'select' : 'unselect'} ${id}`;
+    return (await this.#json(submissionResponse, `/api/submissions/${seg(id)}/final`, init, what)).submission;
+  }
+
+  /** `GET /api/competitions/:slug/leaderboard?split=`. */
+  async leaderboard(slug: string, split: Split = 'public'): Promise<Leaderboard> {
+    const path = `/api/competitions/${seg(slug)}/leaderboard?split=${split}`;
+    return this.#json(leaderboardSchema, path, {}, `${split} leaderboard`);
+  }
+
+  /** The same standings as CSV (`Accept: text/csv`), as the server writes them. */
+  async leaderboardCsv(slug: string, split: Split = 'public'): Promise<string> {
+    const path = `/api/competitions/${seg(slug)}/leaderboard?split=${split}`;
+    const res = await this.send(path, { headers: { accept: 'text/csv' } }, `${split} leaderboard`);
+    return res.text();
+  }
+}
+
+function withAccept(headers: RequestInit['headers']): Headers {
+  const h = new Headers(headers);
+  if (!h.has('accept')) h.set('accept', 'application/json');
+  return h;
+}

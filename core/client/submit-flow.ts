@@ -1,0 +1,144 @@
+// Submit a bundle end to end: streamed upload with a progress bar, idempotent trigger, spinner while scoring, score and rank.
+import { randomUUID } from 'node:crypto';
+import { formatBytes } from '../bundle/limits.js';
+import { type Progress, progress } from '../cli/progress.js';
+import type { SketchboardClient } from './client.js';
+import type { LeaderboardRow, Submission, UploadedBundle } from './schemas.js';
+import { type Spinner, spinner } from './spinner.js';
+import { ownRow } from './standing.js';
+import { isFinal, waitForScore } from './wait.js';
+
+/** Where the flow writes: result lines to `out` (stdout), errors to `err`, bars and spinners to stderr. */
+export type SubmitIo = {
+  out(line: string): void;
+  err(line: string): void;
+  progress(label: string, total: number): Progress;
+  spinner(label: string): Spinner;
+};
+
+/** The process's stdout/stderr. */
+export function processIo(): SubmitIo {
+  return {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    progress: (label, total) => progress(label, total),
+    spinner: (label) => spinner(label),
+  };
+}
+
+export type SubmitOptions = {
+  slug: string;
+  zipPath: string;
+  /** Wait for the score (default true). */
+  wait?: boolean;
+  /** Give up waiting after this long (the submission keeps going on the server). */
+  timeoutMs: number;
+  /** Upload read size (tests use small chunks). */
+  chunkSize?: number;
+  /** First poll interval (default 500 ms, then ×1.5 up to 5 s). */
+  pollMs?: number;
+};
+
+export type SubmitOutcome = {
+  /** 0 scored (or queued with wait off), 1 failed or still not done at the timeout. */
+  exitCode: 0 | 1;
+  bundle: UploadedBundle['bundle'];
+  submission: Submission;
+  /** The team's public standing after the score, when it could be found. */
+  row: LeaderboardRow | null;
+};
+
+const short = (id: string) => id.slice(0, 8);
+const pct = (s: NonNullable<Submission['public']>) => `${s.accuracy.toFixed(4)} (${s.correct}/${s.total})`;
+
+function statusText(s: Submission): string {
+  return s.attempt > 1 ? `${s.status}, attempt ${s.attempt}` : s.status;
+}
+
+/**
+ * Uploads `zipPath` (streamed, progress bar), triggers scoring with a fresh Idempotency-Key (a retried
+ * trigger returns the same submission), then, unless `wait` is off, polls with a spinner until scored or
+ * failed and prints the public score and the team's rank. Server errors are thrown as ClientError; a
+ * failed submission is reported on `err` with the scorer's reason and returns exit code 1.
+ *
+ * @example
+ * const { exitCode } = await submitBundle(client, { slug: 'sketch-demo', zipPath: 'b.zip', timeoutMs: 600_000 });
+ */
+export async function submitBundle(
+  client: SketchboardClient,
+  options: SubmitOptions,
+  io: SubmitIo = processIo(),
+): Promise<SubmitOutcome> {
+  const { slug } = options;
+  let bar: Progress | undefined;
+  let barDone = false;
+  const uploaded = await client.uploadBundle(slug, options.zipPath, {
+    chunkSize: options.chunkSize,
+    onProgress(sent, total) {
+      bar ??= io.progress('upload', total);
+      bar.update(sent, total);
+      if (sent === total && !barDone) {
+        barDone = true;
+        bar.done(`${formatBytes(total)} sent; the server checks the bundle`);
+      }
+    },
+  });
+  const { bundle } = uploaded;
+  io.out(
+    `bundle ${bundle.id} ${uploaded.created ? 'accepted' : 'already uploaded'}: ${bundle.name}, ` +
+      `${formatBytes(bundle.sizeBytes)}, sha256 ${bundle.sha256.slice(0, 12)}…`,
+  );
+
+  const { submission: queued, created } = await client.trigger(slug, bundle.id, randomUUID());
+  io.out(`submission ${queued.id} ${created ? 'created' : 'found'}: ${queued.status}`);
+  if (options.wait === false) {
+    io.out(`not waiting; see its status with: sketchboard finals ${slug}`);
+    return { exitCode: 0, bundle, submission: queued, row: null };
+  }
+
+  const spin = io.spinner(`scoring ${short(queued.id)}`);
+  spin.set(statusText(queued));
+  let result: Awaited<ReturnType<typeof waitForScore>>;
+  try {
+    result = await waitForScore(client, queued.id, {
+      timeoutMs: options.timeoutMs,
+      intervalMs: options.pollMs,
+      onStatus: (s) => {
+        if (!isFinal(s)) spin.set(statusText(s));
+      },
+    });
+  } catch (err) {
+    spin.stop('stopped waiting');
+    throw err;
+  }
+  const { submission } = result;
+  if (!result.done) {
+    spin.stop(`still ${submission.status} after ${Math.round(options.timeoutMs / 1000)}s`);
+    io.err(
+      `submission ${submission.id} is not scored yet (${submission.status}); it keeps going on the server: ` +
+        `check it later with \`sketchboard finals ${slug}\``,
+    );
+    return { exitCode: 1, bundle, submission, row: null };
+  }
+  if (submission.status === 'failed') {
+    spin.stop('failed');
+    const error = submission.error;
+    const reason = error
+      ? `${error.message} (${error.code}${error.infrastructure ? ', server fault' : ''})`
+      : 'no reason given';
+    io.err(`submission ${submission.id} failed: ${reason}`);
+    return { exitCode: 1, bundle, submission, row: null };
+  }
+  spin.stop(
+    `scored${submission.imagesPerSecond ? `, ${submission.imagesPerSecond.toFixed(0)} images/s` : ''}`,
+  );
+  if (submission.public) io.out(`public accuracy ${pct(submission.public)}`);
+  const [board, own] = await Promise.all([client.leaderboard(slug, 'public'), client.submissions(slug)]);
+  const row = ownRow(board.rows, own);
+  if (row) {
+    const mine = submission.public ? Number(submission.public.accuracy.toFixed(4)) : 0;
+    const best = mine < row.accuracy ? ' (your best is another submission)' : '';
+    io.out(`rank ${row.rank} of ${board.rows.length} on the public leaderboard as ${row.team}${best}`);
+  } else io.out('rank: not found on the public leaderboard yet');
+  return { exitCode: 0, bundle, submission, row };
+}
