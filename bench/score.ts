@@ -5,8 +5,11 @@
 // Not a test: prints figures. The same generated bundle and images are run three ways, alternating:
 //   predict (CLI)   `node core/cli/bin.mjs predict BUNDLE --data DIR --out output.csv`, whole process
 //   predict (lib)   openBundle + predictBundle in this process (runtimes already imported)
-//   scorer          scoreAttempt on embedded PGlite: claim, labels, sandboxed child (spawn, imports,
-//                   model load, prediction), accuracy, output.csv to the blob store, result write
+//   scorer          scoreAttempt on embedded PGlite: claim, labels, sandboxed child (model load,
+//                   prediction), accuracy, output.csv to the blob store, result write; two ways:
+//                   one-shot (`sketchboard score`: the child is spawned on claim and loads node and the
+//                   runtimes while the answer key is read) and worker (`sketchboard scorer`: the child
+//                   was started ahead from the pool and its replacement starts during the job)
 // Target: scorer / predict ≥ 0.95 (medians).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -26,6 +29,7 @@ import { bundleKey, createLocalBlobStore } from '../functions/blob.js';
 import { openDatabase } from '../functions/db/client.js';
 import { startQueue } from '../functions/queue.js';
 import { scoreAttempt } from '../functions/scorer/attempt.js';
+import { RunnerPool } from '../functions/scorer/pool.js';
 import { scorerDeps } from '../functions/scorer/worker.js';
 import {
   createCompetition,
@@ -158,7 +162,14 @@ async function main(): Promise<void> {
     workRoot: join(root, 'work'),
   });
 
-  const runs = { cli: [] as Rate[], lib: [] as Rate[], scorer: [] as Rate[] };
+  const pool = new RunnerPool({ size: 1, memoryMb: env.scorer.memoryMb });
+  const warmDeps = { ...deps, pool };
+  const runs = { cli: [] as Rate[], lib: [] as Rate[], scorer: [] as Rate[], warm: [] as Rate[] };
+  const score = async (d: typeof deps) => {
+    const { submission } = await triggerSubmission(ctx, { teamId: team.id, bundleId: bundle.id });
+    const out = await scoreAttempt(d, { submissionId: submission.id, lastAttempt: true });
+    if (out.status !== 'scored') throw new Error(`scorer: ${JSON.stringify(out)}`);
+  };
   for (let r = 0; r < Number(args.repeat); r++) {
     runs.cli.push(
       await timed(n, () => {
@@ -189,16 +200,11 @@ async function main(): Promise<void> {
         await b.dispose();
       }),
     );
-    const { submission } = await triggerSubmission(ctx, { teamId: team.id, bundleId: bundle.id });
-    runs.scorer.push(
-      await timed(n, async () => {
-        const out = await scoreAttempt(deps, { submissionId: submission.id, lastAttempt: true });
-        if (out.status !== 'scored') throw new Error(`scorer: ${JSON.stringify(out)}`);
-      }),
-    );
+    runs.scorer.push(await timed(n, () => score(deps)));
+    runs.warm.push(await timed(n, () => score(warmDeps)));
     const fmt = (x: Rate[]) => `${x.at(-1)?.wall.toFixed(1)} (cpu ${x.at(-1)?.cpu.toFixed(1)})`;
     process.stderr.write(
-      `run ${r + 1} images/s: cli ${fmt(runs.cli)}, lib ${fmt(runs.lib)}, scorer ${fmt(runs.scorer)}\n`,
+      `run ${r + 1} images/s: cli ${fmt(runs.cli)}, lib ${fmt(runs.lib)}, scorer ${fmt(runs.scorer)}, worker ${fmt(runs.warm)}\n`,
     );
   }
   const m = (xs: Rate[], k: keyof Rate) => median(xs.map((x) => x[k]));
@@ -211,12 +217,16 @@ async function main(): Promise<void> {
       `bench/score: ${n} images ${size}×${size}, ${Number(args.members)}-model soft ensemble, ${classes} classes, ${threads} thread(s), median of ${args.repeat}, load average ${loadavg()[0].toFixed(1)}`,
       line('sketchboard predict (process)', runs.cli),
       line('predictBundle (in-process)', runs.lib),
-      line('scorer end to end (one submission)', runs.scorer),
-      `${ratio('scorer / sketchboard predict', runs.scorer, runs.cli)}   (target ≥ 0.95)`,
-      ratio('scorer / predictBundle in-process', runs.scorer, runs.lib),
+      line('scorer, one-shot (cold child)', runs.scorer),
+      line('scorer, worker (warm child)', runs.warm),
+      `${ratio('one-shot / sketchboard predict', runs.scorer, runs.cli)}   (target ≥ 0.95)`,
+      `${ratio('worker / sketchboard predict', runs.warm, runs.cli)}   (target ≥ 0.95)`,
+      ratio('one-shot / predictBundle in-process', runs.scorer, runs.lib),
+      ratio('worker / predictBundle in-process', runs.warm, runs.lib),
       '',
     ].join('\n'),
   );
+  pool.close();
   await queue.stop();
   await database.close();
   await rm(join(root, 'work'), { recursive: true, force: true });

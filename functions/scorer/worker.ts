@@ -92,6 +92,15 @@ export async function startScorer(parts: StartScorerOptions): Promise<RunningSco
     size: parts.env.scorer.concurrency,
     memoryMb: parts.limits?.memoryMb ?? parts.env.scorer.memoryMb,
   });
+  try {
+    return await startWorkers(parts, pool);
+  } catch (err) {
+    pool.close();
+    throw err;
+  }
+}
+
+async function startWorkers(parts: StartScorerOptions, pool: RunnerPool): Promise<RunningScorer> {
   const deps = { ...scorerDeps(parts), pool };
   const { boss } = parts.queue;
   const shutdown = new AbortController();

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBundle } from '../../core/bundle/open.js';
 import { packBundle } from '../../core/bundle/pack.js';
 import { predictBundle } from '../../core/predict/predictor.js';
+import { RunnerChild } from '../../functions/scorer/child.js';
+import { RunnerPool } from '../../functions/scorer/pool.js';
 import { runSandboxed, type SandboxInput } from '../../functions/scorer/supervisor.js';
 import { CLASSES, makeBundle, makeSketchSet, onnxModel, type SketchSet, tempRoot } from './fixtures.js';
 
@@ -180,5 +182,29 @@ describe('runSandboxed failures', () => {
       delete process.env.DATABASE_URL;
       delete process.env.SKETCHBOARD_HOST_TOKEN;
     }
+  }, 30_000);
+});
+
+describe('warm runner children', () => {
+  it('a pooled child is ready before its job and runs exactly one; a child dead before its job is infra', async () => {
+    const pool = new RunnerPool({ size: 1, memoryMb: 2048 });
+    try {
+      const child = pool.take();
+      expect(pool.size).toBe(1); // its replacement is already starting
+      expect(await child.ready).toBe(true);
+      const out = await run(good, { child });
+      expect(out.ok).toBe(true);
+      expect(child.alive).toBe(false);
+    } finally {
+      pool.close();
+    }
+    expect(pool.size).toBe(0);
+
+    const dead = new RunnerChild({ memoryMb: 2048 });
+    dead.kill();
+    const out = await run(good, { child: dead });
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out.failure).toMatchObject({ code: 'infra', isInfra: true });
   }, 30_000);
 });
