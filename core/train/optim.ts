@@ -99,11 +99,20 @@ function sgd(config: SgdConfig, params: ParamInfo[]): Optimizer {
       params.forEach((p, k) => {
         const [v, g, buf] = [values[k], grads[k], s.slots[k][0]];
         const wd = p.decay ? weightDecay : 0;
-        for (let i = 0; i < v.length; i++) {
-          const gi = g[i] + wd * v[i];
-          const b = momentum * buf[i] + gi;
-          buf[i] = b;
-          v[i] -= lr * (nesterov ? gi + momentum * b : b);
+        // Two loops rather than a branch per element: this runs over every parameter each step.
+        if (nesterov) {
+          for (let i = 0; i < v.length; i++) {
+            const gi = g[i] + wd * v[i];
+            const b = momentum * buf[i] + gi;
+            buf[i] = b;
+            v[i] -= lr * (gi + momentum * b);
+          }
+        } else {
+          for (let i = 0; i < v.length; i++) {
+            const b = momentum * buf[i] + g[i] + wd * v[i];
+            buf[i] = b;
+            v[i] -= lr * b;
+          }
         }
       });
       s.steps++;
@@ -124,7 +133,7 @@ function adam(config: AdamConfig, params: ParamInfo[]): Optimizer {
       s.check(values, grads);
       const t = s.steps + 1;
       const stepSize = lr / (1 - beta1 ** t);
-      const root2 = Math.sqrt(1 - beta2 ** t);
+      const invRoot2 = 1 / Math.sqrt(1 - beta2 ** t);
       params.forEach((p, k) => {
         const [v, g, m, sq] = [values[k], grads[k], s.slots[k][0], s.slots[k][1]];
         const l2 = p.decay && kind === 'adam' ? weightDecay : 0;
@@ -135,7 +144,7 @@ function adam(config: AdamConfig, params: ParamInfo[]): Optimizer {
           const si = beta2 * sq[i] + (1 - beta2) * gi * gi;
           m[i] = mi;
           sq[i] = si;
-          v[i] = v[i] * shrink - (stepSize * mi) / (Math.sqrt(si) / root2 + eps);
+          v[i] = v[i] * shrink - (stepSize * mi) / (Math.sqrt(si) * invRoot2 + eps);
         }
       });
       s.steps = t;

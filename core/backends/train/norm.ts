@@ -19,16 +19,25 @@ export function channelMeans(x: tf.Tensor): tf.Tensor1D {
   });
 }
 
-/** x·scale + offset per channel in one pass (TF.js's fused batch-norm kernel with mean 0, variance 1, ε 0). */
-function affine<T extends tf.Tensor>(x: T, scale: tf.Tensor1D, offset: tf.Tensor1D): T {
-  const c = scale.shape[0];
-  return tf.batchNorm(x, tf.zeros([c]), tf.ones([c]), offset, scale, 0) as T;
+/**
+ * x·scale + offset per channel (last axis) in one pass: a 1x1 depthwise conv with bias over x viewed as
+ * [1, M, 1, C] — ~8x faster on wasm than TF.js's FusedBatchNorm kernel and ~3x faster than a multiply
+ * plus an add.
+ */
+export function affine<T extends tf.Tensor>(x: T, scale: tf.Tensor1D, offset: tf.Tensor1D): T {
+  return tf.tidy(() => {
+    const c = scale.shape[0];
+    const pixels = tf.reshape(x, [1, x.size / c, 1, c]) as tf.Tensor4D;
+    const filter = tf.reshape(scale, [1, 1, c, 1]) as tf.Tensor4D;
+    const y = tf.fused.depthwiseConv2d({ x: pixels, filter, strides: 1, pad: 'valid', bias: offset });
+    return tf.reshape(y, x.shape) as T;
+  });
 }
 
 /**
  * Train-mode batch norm of x[..., C] with batch statistics over every axis but the last (biased,
  * two-pass variance, as PyTorch and Keras normalise). The backward is the closed form
- * dx = γ·σ⁻¹ · (dy - mean(dy) - x̂ · mean(dy · x̂)), written with fused per-channel affine passes: seven
+ * dx = γ·σ⁻¹ · (dy - mean(dy) - x̂ · mean(dy · x̂)), written with one-pass per-channel affines: seven
  * full passes over the tensor in all, reductions by global pooling. `onStats` receives the batch mean
  * and biased variance (valid only during the call) for the moving averages.
  *
@@ -48,8 +57,9 @@ export function batchNormTrain<T extends tf.Tensor>(
     const mean = channelMeans(x);
     const variance = channelMeans(tf.squaredDifference(x, mean));
     onStats?.({ mean, variance, count });
-    const xhat = tf.batchNorm(x, mean, variance, undefined, undefined, epsilon) as T;
-    save([xhat, tf.rsqrt(tf.add(variance, epsilon)), gamma]);
+    const invstd = tf.rsqrt(tf.add(variance, epsilon)) as tf.Tensor1D;
+    const xhat = affine(x, invstd, tf.neg(tf.mul(mean, invstd)) as tf.Tensor1D);
+    save([xhat, invstd, gamma]);
     return {
       value: affine(xhat, gamma, beta),
       backward: (dy, [xh, invstd, g]) =>

@@ -39,7 +39,7 @@ function unblock(g: tf.Tensor, shape: [number, number, number, number], size: nu
 
 /**
  * Max pooling with window = stride = `size` and 'valid' padding. The backward sends dy to the maxima of
- * each window through a broadcast equality mask, split evenly between tied maxima (TF.js gives it all to
+ * each window through a mask 1 - step(max - x), split evenly between tied maxima (TF.js gives it all to
  * the first; both are valid subgradients). TF.js's MaxPoolGrad is several times slower on wasm, and wasm's
  * MaxPoolWithArgmax is wrong for windows whose maximum is <= 0.
  *
@@ -56,14 +56,13 @@ export function maxPool(x: tf.Tensor4D, size = 2): tf.Tensor4D {
       backward: (dy, [xs, ys]) =>
         tf.tidy(() => {
           const [n, h, w, c] = ys.shape;
-          // Broadcasting equal is ~20x slower than a same-shape one on wasm: spread the maxima by a multiply first.
-          const peak = tf.mul(tf.reshape(ys, [n, h, 1, w, 1, c]), tf.ones([1, 1, size, 1, size, 1]));
-          const mask = tf.cast(tf.equal(blocks(xs as tf.Tensor4D, size), peak), 'float32');
+          // mask = 1 where x equals its window's maximum: 1 - step(max - x), exact in IEEE arithmetic and
+          // ~10x faster on wasm than tf.equal + cast.
+          const gap = tf.sub(tf.reshape(ys, [n, h, 1, w, 1, c]), blocks(xs as tf.Tensor4D, size));
+          const mask = tf.sub(1, tf.step(gap));
           // Maxima per window (1 unless tied), by a fast average pool rather than a slow strided sum.
-          const counts = tf.mul(
-            tf.avgPool(tf.reshape(mask, [n, h * size, w * size, c]) as tf.Tensor4D, size, size, 'valid'),
-            size * size,
-          );
+          const flat = tf.reshape(mask, [n, h * size, w * size, c]) as tf.Tensor4D;
+          const counts = tf.mul(tf.avgPool(flat, size, size, 'valid'), size * size);
           const share = tf.reshape(tf.div(dy, counts), [n, h, 1, w, 1, c]);
           return [unblock(tf.mul(mask, share), x.shape, size)];
         }),
