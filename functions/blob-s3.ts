@@ -17,6 +17,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { log } from '../core/log.js';
 import type { BlobStore } from './blob.js';
 import { isBlobKey } from './blob.js';
 import { BlobStoreError, describeS3Error, isNotFound, isRetryable } from './blob-s3-errors.js';
@@ -48,6 +49,12 @@ export type S3BlobOptions = {
   /** Where `putStream` spools its input to learn the length before uploading (default the OS temp dir). */
   spoolDir?: string;
 };
+
+/** Routes an AWS SDK log line's text to the debug log (its objects, requests included, are dropped). */
+function sdkNote(...content: unknown[]): void {
+  const text = content.filter((c) => typeof c === 'string').join(' ');
+  if (text) log.debug(`s3 sdk: ${text}`);
+}
 
 /** S3's own limits and this store's defaults: the one place they live. */
 export const S3_BLOB_DEFAULTS = {
@@ -86,6 +93,9 @@ export function createS3BlobStore(options: S3BlobOptions): BlobStore & { dispose
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: { connectionTimeout: 10_000 },
+    // The SDK's own notes (e.g. "non-retryable streaming request" before our retry) go to debug logs only:
+    // every failure reaches the caller as one mapped error.
+    logger: { debug: sdkNote, info: sdkNote, warn: sdkNote, error: sdkNote },
   });
   const Bucket = o.bucket;
   const where = o.endpoint ?? `AWS S3 (${o.region})`;
