@@ -10,6 +10,9 @@ import { type RunReport, reportJson, trainImagePath } from './report.js';
 /** Files of a written report, absolute. */
 export type ReportFiles = { dir: string; markdown: string; json: string; confusion: string; gallery: string };
 
+/** Classes listed in the per-class table (worst first); report.json has all. */
+const PER_CLASS_SHOWN = 25;
+
 const pct = (s: AccuracyStats) => `${(100 * s.accuracy).toFixed(2)}%`;
 const ci = (s: AccuracyStats) => `${(100 * s.ci[0]).toFixed(1)}–${(100 * s.ci[1]).toFixed(1)}%`;
 const cell = (s: AccuracyStats) => `${pct(s)} (${s.correct}/${s.total}, 95% CI ${ci(s)})`;
@@ -36,16 +39,16 @@ export function formatReport(r: RunReport): string {
     '',
     'Each fold is scored on the train images it held out, with its best-epoch checkpoint.',
     '',
-    '| fold | best epoch | OOF accuracy |',
+    '| fold | best epoch (1-based) | OOF accuracy |',
     '|---|---|---|',
     ...r.oof.folds.map(
-      (f) => `| ${f.fold}${f.finished ? '' : ' (unfinished)'} | ${f.bestEpoch} | ${cell(f.stats)} |`,
+      (f) => `| ${f.fold}${f.finished ? '' : ' (unfinished)'} | ${f.bestEpoch + 1} | ${cell(f.stats)} |`,
     ),
     `| **pooled** | | **${cell(r.oof.pooled)}** |`,
     '',
     `Pooled OOF covers ${r.oof.covered} of ${r.oof.items} train images. In k-fold OOF every image has exactly one prediction ` +
       '(from the fold that did not train on it), so a soft or a hard vote over the folds gives exactly the pooled OOF ' +
-      'accuracy; the ensembles are compared on the test set below, where every fold predicts every image.',
+      `accuracy; ${r.test ? 'the ensembles are compared on the test set below' : 'pass --data DIR (with test_labels.csv) to compare them on the test set'}, where every fold predicts every image.`,
     '',
   ];
   if (r.test) {
@@ -70,8 +73,12 @@ export function formatReport(r: RunReport): string {
   const perClass = r.perClass
     .map((c, i) => ({ ...c, i }))
     .sort((a, b) => a.stats.accuracy - b.stats.accuracy || a.i - b.i);
+  const shown = perClass.slice(0, PER_CLASS_SHOWN);
   L.push('## Per-class OOF accuracy (worst first)', '', '| class | accuracy |', '|---|---|');
-  for (const c of perClass) L.push(`| ${c.name} | ${cell(c.stats)} |`);
+  for (const c of shown) L.push(`| ${c.name} | ${cell(c.stats)} |`);
+  if (perClass.length > shown.length) {
+    L.push('', `… and ${perClass.length - shown.length} more classes (all of them in report.json).`);
+  }
   L.push(
     '',
     '## Most-confused classes (OOF)',
