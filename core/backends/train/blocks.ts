@@ -37,6 +37,9 @@ export class Sequence implements Layer {
 /**
  * conv → BN → [2x2 max pool] → ReLU, the unit every CNN here starts with. The pool comes before the ReLU:
  * the two commute (ReLU is monotonic), and the ReLU then touches a quarter of the values.
+ *
+ * @example
+ * const unit = convBnRelu('conv1', { inChannels: 1, filters: 32, pool: true, inputGrad: false, seed: 1 });
  */
 export function convBnRelu(
   name: string,

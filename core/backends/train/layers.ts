@@ -22,7 +22,12 @@ export interface Layer {
   dispose(): void;
 }
 
-/** Seeded uniform values in [-limit, limit). */
+/**
+ * Seeded uniform values in [-limit, limit), the same on every backend.
+ *
+ * @example
+ * const kernel = uniformInit([3, 3, 1, 16], Math.sqrt(6 / 9), 42);
+ */
 export function uniformInit(shape: number[], limit: number, seed: number): tf.Tensor {
   const rng = new Rng(seed);
   const n = shape.reduce((a, b) => a * b, 1);
@@ -38,7 +43,12 @@ function variable(name: string, init: tf.Tensor, trainable = true): Param {
   return { name, variable: v };
 }
 
-/** Keras layer names: our dotted paths with underscores. */
+/**
+ * Keras layer names: our dotted paths with underscores.
+ *
+ * @example
+ * kerasName('stage1.block0.conv1'); // 'stage1_block0_conv1'
+ */
 export const kerasName = (name: string) => name.replace(/\./g, '_');
 
 /** Applies a freshly made tf.layers layer and copies our variables into it. */

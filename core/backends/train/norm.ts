@@ -9,6 +9,9 @@ export type BatchStats = { mean: tf.Tensor1D; variance: tf.Tensor1D; count: numb
  * Per-channel means of x[..., C] as [C]. For NHWC images an average pool over the whole H x W window
  * first (XNNPACK's fast global pooling), then a mean over N: ~10x faster on wasm than tf.mean over
  * axes [0, 1, 2], which transposes the tensor.
+ *
+ * @example
+ * channelMeans(x); // x [N, H, W, C] → [C]
  */
 export function channelMeans(x: tf.Tensor): tf.Tensor1D {
   return tf.tidy(() => {
@@ -23,6 +26,9 @@ export function channelMeans(x: tf.Tensor): tf.Tensor1D {
  * x·scale + offset per channel (last axis) in one pass: a 1x1 depthwise conv with bias over x viewed as
  * [1, M, 1, C] — ~8x faster on wasm than TF.js's FusedBatchNorm kernel and ~3x faster than a multiply
  * plus an add.
+ *
+ * @example
+ * const y = affine(x, gamma, beta); // x·gamma + beta over the last axis
  */
 export function affine<T extends tf.Tensor>(x: T, scale: tf.Tensor1D, offset: tf.Tensor1D): T {
   return tf.tidy(() => {
