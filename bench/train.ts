@@ -131,23 +131,27 @@ async function main(): Promise<void> {
   console.log(
     '# head = mlp3 d=1024 C=500; cnn = 3x (3x3 conv-BN-maxpool-ReLU) 32-64-128, 64x64x1, GAP, Dense(50)',
   );
-  console.log('backend     model  1 proc (samples/s, cpu%)   2 procs (sum samples/s, each)');
+  console.log(
+    'backend     model  1 proc: samples/s (cpu%, samples/cpu-s)   2 procs: sum samples/s (each at cpu%)',
+  );
   for (const backend of backends) {
     for (const model of models) {
       const [single] = await runChildren(backend, model, seconds, 1);
       const slow = !single || single.seconds / single.steps > PAIR_LIMIT_S;
       const pair = slow ? [] : await runChildren(backend, model, seconds, 2);
+      // samples per CPU-second: what the process would do with a core to itself (load-independent).
+      const perCpu = single ? (single.samplesPerSec * 100) / single.cpuPercent : 0;
       const one = single
-        ? `${fmt(single.samplesPerSec)} (${single.cpuPercent.toFixed(0)}%)`
+        ? `${fmt(single.samplesPerSec)} (${single.cpuPercent.toFixed(0)}%, ${perCpu.toFixed(0)}/cpu-s)`
         : `  >${CHILD_TIMEOUT_S} s/step`;
       const perStep = single ? `${(single.seconds / single.steps).toFixed(0)} s/step` : '';
       const two =
         pair.length === 0
           ? `  skipped (${perStep || `>${CHILD_TIMEOUT_S} s/step`})`
           : pair.every((r) => r)
-            ? `${fmt(pair.reduce((s, r) => s + (r?.samplesPerSec ?? 0), 0))} (${pair.map((r) => r?.samplesPerSec.toFixed(0)).join(' + ')})`
+            ? `${fmt(pair.reduce((s, r) => s + (r?.samplesPerSec ?? 0), 0))} (${pair.map((r) => `${r?.samplesPerSec.toFixed(0)} at ${r?.cpuPercent.toFixed(0)}%`).join(' + ')})`
             : `  >${CHILD_TIMEOUT_S} s/step`;
-      console.log(`${backend.padEnd(11)} ${model.padEnd(5)}  ${one.padEnd(24)} ${two}`);
+      console.log(`${backend.padEnd(11)} ${model.padEnd(5)}  ${one.padEnd(38)} ${two}`);
     }
   }
   console.log(`# load at the end ${load()}`);
