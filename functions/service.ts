@@ -15,6 +15,8 @@ export type RunningService = {
   hostToken: { token: string; generated: boolean };
   demo: DemoCompetition | null;
   scorer: RunningScorer | null;
+  /** The services' context (database, queue, host token) for in-process host actions, e.g. the demo's close. */
+  services: ServiceContext;
   /** Graceful stop: stop claiming and finish/hand back running jobs, drain HTTP, close queue and database. */
   stop(): Promise<void>;
 };
@@ -70,7 +72,7 @@ export async function startService(env: Env, opts: ServiceOptions = {}): Promise
       const running = scorer;
       cleanups.push(() => running.stop());
     }
-    return { url: server.url, hostToken, demo, scorer, stop: closeAll };
+    return { url: server.url, hostToken, demo, scorer, services, stop: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -149,3 +149,24 @@ export async function competitionRow(ctx: Pick<ServiceContext, 'db'>, slug: stri
   if (!row) throw new ServiceError('not_found', `no competition ${slug}`);
   return row;
 }
+
+/**
+ * Ends a competition now (a host action): `endsAt` moves to the current time, so new submissions are refused
+ * and the private leaderboard opens. A competition that has not started is started and ended at once.
+ * `conflict` when it has already ended. Submissions already queued are still scored.
+ *
+ * @example
+ * const ended = await closeCompetition(ctx, 'demo-20260501-1200'); // ended.phase === 'ended'
+ */
+export async function closeCompetition(ctx: ServiceContext, slug: string): Promise<CompetitionView> {
+  const row = await competitionRow(ctx, slug);
+  const now = nowOf(ctx);
+  if (row.endsAt <= now) throw new ServiceError('conflict', `competition ${slug} has already ended`);
+  const startsAt = row.startsAt < now ? row.startsAt : new Date(now.getTime() - 1);
+  const [updated] = await ctx.db
+    .update(competitions)
+    .set({ startsAt, endsAt: now })
+    .where(eq(competitions.id, row.id))
+    .returning();
+  return toCompetitionView(updated, now);
+}
