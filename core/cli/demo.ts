@@ -1,87 +1,131 @@
-// `sketchboard demo`: the local flow end to end: generate sketches, build a baseline bundle, predict, evaluate.
+// `sketchboard demo` (= `npm run demo`): the whole competition flow on this machine; `--local` keeps the quick offline flow.
+import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { openBundle } from '../bundle/open.js';
-import { generateSketchDataset } from '../data/generate.js';
-import { loadTestSet } from '../data/layout.js';
-import { formatEvaluation } from '../metrics/accuracy.js';
-import { evaluate } from '../metrics/evaluate.js';
-import { writeOutputCsv } from '../predict/output.js';
-import { predictBundle } from '../predict/predictor.js';
-import { buildBaselineBundle } from '../train/baseline.js';
-import { type Command, intOption, parse } from './args.js';
-import { progress } from './progress.js';
+import { type Command, intOption, parse, UsageError } from './args.js';
+import { runFullDemo } from './demo-flow.js';
+import { runLocalDemo } from './demo-local.js';
+import { DEMO_TEAMS } from './demo-teams.js';
 
-const usage = `Usage: sketchboard demo [--out DIR] [--classes 10] [--seed 1]
+/** Sizes of the full demo: a few minutes on 2 cores, large enough for the teams' recipes to differ. */
+export const FULL_DEMO_DEFAULTS = {
+  classes: 10,
+  trainPerClass: 30,
+  testPerClass: 20,
+  imageSize: 64,
+  seed: 1,
+  epochs: 8,
+  size: 32,
+  parallel: 2,
+  timeoutS: 600,
+} as const;
 
-Runs the participant's local flow on generated data: makes a synthetic sketch competition,
-fits a two-model nearest-centroid baseline (one ONNX, one TF.js, different input sizes),
-packs it as a bundle, predicts the test set exactly as the scorer would, and prints accuracy.
+const d = FULL_DEMO_DEFAULTS;
 
-  --out DIR     working folder (default: $SKETCHBOARD_DATA_DIR/local-demo, i.e. ./.sketchboard/local-demo)
-  --classes N   number of sketch classes, 2..60 (default 10)
-  --seed N      generator seed (default 1)`;
+const usage = `Usage: sketchboard demo [--out DIR] [--classes ${d.classes}] [--epochs ${d.epochs}] [--size ${d.size}] [--parallel ${d.parallel}] [--seed ${d.seed}]
+       sketchboard demo --local [--out DIR] [--classes 10] [--seed 1]
 
-const options = { out: { type: 'string' }, classes: { type: 'string' }, seed: { type: 'string' } } as const;
+Runs a whole competition on this machine (npm run demo): generates ${d.classes} sketch classes
+(${d.trainPerClass} train + ${d.testPerClass} test images each), starts the server in this process (API +
+embedded scorer on PGlite, a free port on 127.0.0.1), creates a fresh competition demo-<UTC time> through
+the host API, registers three teams, trains each with \`sketchboard train\`:
+${DEMO_TEAMS.map((t) => `  ${t.key} ${t.name.padEnd(16)} ${t.recipe}`).join('\n')}
+packs each run with \`sketchboard pack RUN_DIR --vote soft\`, submits the bundles the way
+\`sketchboard submit\` does and waits for the scores, ends the competition, and prints the public and
+private leaderboards. The work folder is kept (data/, runs/, bundles/, server/).
+
+  --out DIR       work folder, new or empty (default: a new folder in the system temp folder)
+  --classes N     sketch classes, 2..60 (default ${d.classes})
+  --epochs N      epochs per fold (default ${d.epochs})
+  --size PX       CNN input side (default ${d.size})
+  --parallel N    folds trained at once (default ${d.parallel})
+  --seed N        data, split and training seed (default ${d.seed})
+  --timeout S     longest wait for one score (default ${d.timeoutS})
+
+  --local         the quick offline flow instead: a nearest-centroid baseline bundle predicted and
+                  evaluated locally (no server, no training), into --out (default
+                  $SKETCHBOARD_DATA_DIR/local-demo, i.e. ./.sketchboard/local-demo)`;
+
+const options = {
+  local: { type: 'boolean' },
+  out: { type: 'string' },
+  classes: { type: 'string' },
+  seed: { type: 'string' },
+  epochs: { type: 'string' },
+  size: { type: 'string' },
+  parallel: { type: 'string' },
+  timeout: { type: 'string' },
+} as const;
+
+/** A work folder for the full demo: the given one (new or empty) or a fresh temp folder. */
+async function workFolder(out: string | undefined): Promise<string> {
+  if (out === undefined) return mkdtemp(join(tmpdir(), 'sketchboard-demo-'));
+  const dir = resolve(out);
+  const entries = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw new UsageError(`--out ${out}: ${err.code === 'ENOTDIR' ? 'not a folder' : err.message}`);
+  });
+  if (entries.length > 0) throw new UsageError(`--out ${out} is not empty; give a new or empty folder`);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
 
 async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, options, false);
-  const dataRoot = process.env.SKETCHBOARD_DATA_DIR ?? '.sketchboard';
-  const out = resolve(values.out ?? join(dataRoot, 'local-demo'));
-  const classes = intOption(values.classes, 'classes', 10, 2, 60);
-  const seed = intOption(values.seed, 'seed', 1, 0, 2 ** 31 - 1);
-  const data = join(out, 'data');
+  const classes = intOption(values.classes, 'classes', d.classes, 2, 60);
+  const seed = intOption(values.seed, 'seed', d.seed, 0, 2 ** 31 - 1);
   const say = (s: string) => process.stdout.write(`${s}\n`);
-
-  say(`1/4 generating ${classes} sketch classes into ${data}`);
-  const bar = progress('gen', 0);
-  const gen = await generateSketchDataset({
-    out: data,
-    classes,
-    trainPerClass: 20,
-    testPerClass: 20,
-    seed,
-    size: 96,
-    onProgress: (done, total) => bar.update(done, total),
-  });
-  bar.done(`${gen.trainCount} train, ${gen.testCount} test images`);
-
-  say('2/4 building the baseline bundle');
-  const baseline = await buildBaselineBundle(data, out, (m) => say(`    ${m}`));
-  say(`    packed ${baseline.bundlePath} (sha256 ${baseline.sha256.slice(0, 12)}…)`);
-
-  say('3/4 predicting the test set');
-  const bundle = await openBundle(baseline.bundlePath);
-  const outputCsv = join(out, 'output.csv');
-  try {
-    const items = await loadTestSet(data);
-    const p = progress('predict', items.length);
-    const result = await predictBundle(
-      bundle,
-      items.map((i) => i.imagePath),
-      {
-        onProgress: (done) => p.update(done),
-      },
-    );
-    p.done(`${result.imagesPerSecond.toFixed(0)} images/s`);
-    await writeOutputCsv(outputCsv, items, result.predictions);
-  } finally {
-    await bundle.dispose();
+  if (values.local === true) {
+    const full = ['epochs', 'size', 'parallel', 'timeout'] as const;
+    const extra = full.find((k) => values[k] !== undefined);
+    if (extra) throw new UsageError(`--${extra} is an option of the full demo, not of --local`);
+    const dataRoot = process.env.SKETCHBOARD_DATA_DIR ?? '.sketchboard';
+    await runLocalDemo({ out: resolve(values.out ?? join(dataRoot, 'local-demo')), classes, seed, say });
+    return 0;
   }
-
-  say(`4/4 evaluating ${outputCsv}`);
-  const evaluation = await evaluate(outputCsv, join(data, 'test_labels.csv'));
-  for (const line of formatEvaluation(evaluation)) say(`    ${line}`);
-  say(`    chance is ${(1 / classes).toFixed(4)}; train real models with \`sketchboard train\`.`);
+  const training = {
+    epochs: intOption(values.epochs, 'epochs', d.epochs, 1, 1000),
+    size: intOption(values.size, 'size', d.size, 8, 512),
+    parallel: intOption(values.parallel, 'parallel', d.parallel, 1, 64),
+    seed,
+  };
+  const timeoutS = intOption(values.timeout, 'timeout', d.timeoutS, 1, 86_400);
+  const out = await workFolder(values.out);
+  // Server and scorer details stay out of the demo's story unless asked for.
+  process.env.SKETCHBOARD_LOG_LEVEL ??= 'warn';
+  const started = Date.now();
+  say(`Sketchboard demo in ${out}`);
+  const result = await runFullDemo({
+    out,
+    data: {
+      classes,
+      trainPerClass: d.trainPerClass,
+      testPerClass: d.testPerClass,
+      imageSize: d.imageSize,
+      seed,
+    },
+    training,
+    timeoutMs: timeoutS * 1000,
+    say,
+  });
+  const failed = result.outcomes.filter((o) => o.outcome.exitCode !== 0);
   say('');
-  say('Try next:');
-  say(`  node core/cli/bin.mjs predict ${baseline.bundlePath} --data ${data} --out /tmp/output.csv`);
-  say(`  node core/cli/bin.mjs evaluate /tmp/output.csv --labels ${join(data, 'test_labels.csv')}`);
+  say(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; work folder ${out}`);
+  say(
+    `browse it: SKETCHBOARD_DATA_DIR=${join(out, 'server')} npm start, then http://localhost:8787/c/${result.slug}`,
+  );
+  if (failed.length > 0) {
+    say(`${failed.length} submission(s) did not score: ${failed.map((f) => f.team.name).join(', ')}`);
+    return 1;
+  }
   return 0;
 }
 
+/** The `demo` command. */
 export const command: Command = {
   name: 'demo',
-  summary: 'local demo: generate sketches, build a baseline bundle, predict, evaluate',
+  summary:
+    'whole competition on this machine: data, server, 3 teams train and submit, leaderboards (--local: offline)',
   usage,
   run,
 };

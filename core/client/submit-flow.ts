@@ -70,6 +70,8 @@ export async function submitBundle(
   io: SubmitIo = processIo(),
 ): Promise<SubmitOutcome> {
   const { slug } = options;
+  // Token, team and competition are checked before a possibly large upload starts (401/403/404 fast).
+  await client.submissions(slug);
   let bar: Progress | undefined;
   let barDone = false;
   const uploaded = await client.uploadBundle(slug, options.zipPath, {

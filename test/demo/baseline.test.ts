@@ -1,4 +1,4 @@
-// The local demo path: nearest-centroid baseline bundle (ONNX + TF.js members) and `sketchboard demo`.
+// The local demo path: nearest-centroid baseline bundle (ONNX + TF.js members) and `sketchboard demo --local`.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,10 +83,10 @@ describe('nearest-centroid baseline bundle', () => {
   });
 });
 
-describe('sketchboard demo', () => {
+describe('sketchboard demo --local', () => {
   it('runs the local flow and writes output.csv with one row per test image', async () => {
     const out = join(dir, 'demo');
-    const code = await main(['demo', '--out', out, '--classes', '3', '--seed', '2']);
+    const code = await main(['demo', '--local', '--out', out, '--classes', '3', '--seed', '2']);
     expect(code).toBe(0);
     const csv = await readFile(join(out, 'output.csv'), 'utf8');
     const lines = csv.trim().split('\n');
@@ -95,7 +95,8 @@ describe('sketchboard demo', () => {
   });
 
   it('refuses a bad flag with exit code 2', async () => {
-    expect(await main(['demo', '--classes', 'many'])).toBe(2);
-    expect(await main(['demo', '--nope'])).toBe(2);
+    expect(await main(['demo', '--local', '--classes', 'many'])).toBe(2);
+    expect(await main(['demo', '--local', '--nope'])).toBe(2);
+    expect(await main(['demo', '--local', '--epochs', '3'])).toBe(2); // an option of the full demo only
   });
 });

@@ -1,0 +1,96 @@
+// Test harness of the participant CLI: a real in-process service on a temp PGlite folder, and CLI runs with captured output.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { vi } from 'vitest';
+import { main } from '../../core/cli/main.js';
+import { SketchboardClient } from '../../core/client/client.js';
+import { loadEnv } from '../../functions/env.js';
+import { type RunningService, startService } from '../../functions/service.js';
+
+export type Harness = {
+  service: RunningService;
+  url: string;
+  /** Host client. */
+  host: SketchboardClient;
+  /** The `sketch-demo` competition's data folder and its baseline bundle (10 classes). */
+  dataDir: string;
+  baseline: string;
+  dir: string;
+  close(): Promise<void>;
+};
+
+/**
+ * Starts API + embedded scorer on a fresh temp data folder (with the `sketch-demo` competition and its
+ * baseline bundle). `maxBundleBytes` sets SKETCHBOARD_MAX_BUNDLE_BYTES.
+ */
+export async function startHarness(maxBundleBytes = 4 * 1024 * 1024): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'sb-client-'));
+  const env = loadEnv({
+    SKETCHBOARD_DATA_DIR: join(dir, 'server'),
+    SKETCHBOARD_MAX_BUNDLE_BYTES: String(maxBundleBytes),
+  });
+  const service = await startService({ ...env, port: 0 }, { demo: true, hostname: '127.0.0.1' });
+  const demo = service.demo;
+  if (!demo) throw new Error('the demo competition was not created');
+  return {
+    service,
+    url: service.url,
+    host: new SketchboardClient({ server: service.url, token: service.hostToken.token }),
+    dataDir: demo.dataDir,
+    baseline: demo.baselineBundle,
+    dir,
+    async close() {
+      await service.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What a CLI run printed and returned. */
+export type CliRun = { code: number; out: string; err: string };
+
+/**
+ * Runs `sketchboard ARGS` in this process with SKETCHBOARD_SERVER/SKETCHBOARD_TOKEN set as given (unset
+ * otherwise), capturing stdout and stderr.
+ */
+export async function cli(args: string[], env: { server?: string; token?: string } = {}): Promise<CliRun> {
+  let out = '';
+  let err = '';
+  vi.stubEnv('SKETCHBOARD_SERVER', env.server ?? '');
+  vi.stubEnv('SKETCHBOARD_TOKEN', env.token ?? '');
+  const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(args);
+    return { code, out, err };
+  } finally {
+    outSpy.mockRestore();
+    errSpy.mockRestore();
+    vi.unstubAllEnvs();
+  }
+}
+
+/** A loopback port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The token line of `sketchboard register`'s output. */
+export function tokenOf(run: CliRun): string {
+  const match = /^token: (\S+)$/m.exec(run.out);
+  if (!match) throw new Error(`no token in: ${run.out}${run.err}`);
+  return match[1];
+}

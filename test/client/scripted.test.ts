@@ -1,0 +1,172 @@
+// The submit flow against a scripted HTTP server: a failed score, a dropped trigger retried with the same key, a timeout.
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cli } from './harness.js';
+
+type Route = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+
+let server: Server | undefined;
+const requests: { method: string; url: string; key?: string }[] = [];
+
+/** Starts a loopback server answering `METHOD path-prefix` routes in order of declaration. */
+async function scripted(routes: Record<string, Route>): Promise<string> {
+  requests.length = 0;
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString('latin1');
+    });
+    req.on('end', () => {
+      const key = req.headers['idempotency-key'];
+      requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        key: typeof key === 'string' ? key : undefined,
+      });
+      const match = Object.keys(routes).find((r) => `${req.method} ${req.url}`.startsWith(r));
+      if (match) routes[match](req, res, body);
+      else json(res, 404, { error: { code: 'not_found', message: `no route ${req.url}`, requestId: 'r' } });
+    });
+  });
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}
+
+afterEach(async () => {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = undefined;
+});
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+const BUNDLE_ID = randomUUID();
+const SUB_ID = randomUUID();
+
+function submission(status: string, extra: Record<string, unknown> = {}) {
+  return {
+    id: SUB_ID,
+    bundleId: BUNDLE_ID,
+    status,
+    attempt: 1,
+    createdAt: new Date().toISOString(),
+    finishedAt: null,
+    error: null,
+    public: null,
+    private: null,
+    privateHidden: false,
+    selectedFinal: false,
+    imagesPerSecond: null,
+    ...extra,
+  };
+}
+
+/** The pre-upload check of token and competition: the team's (empty) list. */
+const listRoute: Route = (_req, res) => json(res, 200, { submissions: [] });
+
+const uploadRoute: Route = (_req, res, body) =>
+  json(res, 201, {
+    bundle: { id: BUNDLE_ID, sha256: 'a'.repeat(64), sizeBytes: body.length, name: 'b' },
+    created: true,
+  });
+
+async function zip(): Promise<string> {
+  const path = join(tmpdir(), `sb-scripted-${randomUUID()}.zip`);
+  await writeFile(path, Buffer.alloc(5000, 1));
+  return path;
+}
+
+describe('submit against a scripted server', () => {
+  it('prints the scorer reason of a failed submission and exits 1', async () => {
+    let polls = 0;
+    const url = await scripted({
+      'GET /api/competitions/c/submissions': listRoute,
+      'POST /api/competitions/c/bundles': uploadRoute,
+      'POST /api/competitions/c/submissions': (_q, res) =>
+        json(res, 202, { submission: submission('queued'), created: true }),
+      [`GET /api/submissions/${SUB_ID}`]: (_q, res) => {
+        polls++;
+        const failed = {
+          code: 'model_output',
+          message: 'model cnn/fold0.onnx produced NaN',
+          infrastructure: false,
+        };
+        json(res, 200, {
+          submission: polls < 2 ? submission('running') : submission('failed', { error: failed }),
+        });
+      },
+    });
+    const run = await cli(['submit', await zip(), '--competition', 'c'], { server: url, token: 't' });
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(`scoring ${SUB_ID.slice(0, 8)}: running`);
+    expect(run.err).toContain(
+      `submission ${SUB_ID} failed: model cnn/fold0.onnx produced NaN (model_output)\n`,
+    );
+    expect(run.out).not.toContain('public accuracy');
+  });
+
+  it('retries a trigger whose connection dropped with the same Idempotency-Key', async () => {
+    let triggers = 0;
+    const url = await scripted({
+      'GET /api/competitions/c/submissions': listRoute,
+      'POST /api/competitions/c/bundles': uploadRoute,
+      'POST /api/competitions/c/submissions': (req, res) => {
+        triggers++;
+        if (triggers === 1) req.socket.destroy();
+        else json(res, 202, { submission: submission('queued'), created: false });
+      },
+    });
+    const run = await cli(['submit', await zip(), '--competition', 'c', '--no-wait'], {
+      server: url,
+      token: 't',
+    });
+    expect(run.code).toBe(0);
+    const keys = requests
+      .filter((r) => r.method === 'POST' && r.url === '/api/competitions/c/submissions')
+      .map((r) => r.key);
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(keys[1]).toBe(keys[0]);
+    expect(run.out).toContain(`submission ${SUB_ID} found: queued`);
+  }, 20_000);
+
+  it('gives up at --timeout with the last status, exit 1, saying scoring goes on', async () => {
+    const url = await scripted({
+      'GET /api/competitions/c/submissions': listRoute,
+      'POST /api/competitions/c/bundles': uploadRoute,
+      'POST /api/competitions/c/submissions': (_q, res) =>
+        json(res, 202, { submission: submission('queued'), created: true }),
+      [`GET /api/submissions/${SUB_ID}`]: (_q, res) => json(res, 200, { submission: submission('queued') }),
+    });
+    const run = await cli(['submit', await zip(), '--competition', 'c', '--timeout', '1'], {
+      server: url,
+      token: 't',
+    });
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('still queued after 1s');
+    expect(run.err).toContain(
+      `submission ${SUB_ID} is not scored yet (queued); it keeps going on the server`,
+    );
+    const polls = requests.filter((r) => r.url === `/api/submissions/${SUB_ID}`).length;
+    expect(polls).toBeGreaterThanOrEqual(2);
+    expect(polls).toBeLessThanOrEqual(4); // 500 ms, then 750 ms: backoff, not a busy loop
+  });
+
+  it('names a non-Sketchboard answer instead of crashing on it', async () => {
+    const url = await scripted({
+      'GET /api/competitions/c/leaderboard': (_q, res) => json(res, 200, { hello: 'world' }),
+    });
+    const run = await cli(['leaderboard', 'c'], { server: url });
+    expect(run.code).toBe(1);
+    expect(run.err).toMatch(
+      /^sketchboard leaderboard: public leaderboard: the server's answer is not what this client expects \(competition: /,
+    );
+  });
+});
