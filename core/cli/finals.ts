@@ -10,8 +10,8 @@ flags, selects or unselects final submissions first (scored ones, before the end
 competition's number of finals), then lists. The private leaderboard uses the best selected final,
 else the best public submission.
 
-  --select ID     mark a submission as final (repeatable)
-  --unselect ID   unmark it (repeatable; unselects run first)
+  --select ID         mark a submission as final (repeatable)
+  --unselect ID       unmark it (repeatable; unselects run first)
 ${CONNECTION_USAGE}`;
 
 const options = {

@@ -9,8 +9,8 @@ Prints the public standings of competition SLUG: rank, team, members, accuracy, 
 last submission. --private shows the private standings (open after the end; the host token sees them
 any time) with each team's public rank and its change.
 
-  --private   the private leaderboard
-  --csv       the server's CSV instead of a table
+  --private           the private leaderboard
+  --csv               the server's CSV instead of a table
 ${CONNECTION_USAGE}`;
 
 const options = {

@@ -13,8 +13,8 @@ const usage = `Usage: sketchboard register SLUG --team NAME --member NAME [--mem
 Registers a team in competition SLUG and prints its bearer token. The token is shown only once (the
 server keeps its hash): store it, e.g. \`export SKETCHBOARD_TOKEN=...\`.
 
-  --team NAME     team name, 1-64 characters
-  --member NAME   a member (repeat for each, at least one)
+  --team NAME         team name, 1-64 characters
+  --member NAME       a member (repeat for each, at least one)
 ${CONNECTION_USAGE.split('\n')[0]}`;
 
 const options = {

@@ -12,8 +12,8 @@ export const CONNECTION_OPTIONS = {
 } as const;
 
 /** Usage lines of the connection flags. */
-export const CONNECTION_USAGE = `  --server URL  the Sketchboard server (default: $SKETCHBOARD_SERVER, else ${DEFAULT_SERVER})
-  --token T     the team token printed by \`sketchboard register\` (default: $SKETCHBOARD_TOKEN)`;
+export const CONNECTION_USAGE = `  --server URL        the Sketchboard server (default: $SKETCHBOARD_SERVER, else ${DEFAULT_SERVER})
+  --token T           the team token printed by \`sketchboard register\` (default: $SKETCHBOARD_TOKEN)`;
 
 type Env = Record<string, string | undefined>;
 
