@@ -167,7 +167,7 @@ optimizers.register('adamw', (c, p) => adam(c as AdamConfig, p));
  * (the learner marks weight matrices and conv kernels, not biases or BatchNorm parameters, as timm does).
  *
  * @example
- * const opt = createOptimizer({ kind: 'adamw', weightDecay: 0.05 }, [{ name: 'fc.kernel', size: 6, decay: true }]);
+ * const opt = createOptimizer({ kind: 'adamw', weightDecay: 0.05 }, [{ name: 'fc.weight', size: 6, decay: true }]);
  * opt.step([weights], [grads], 1e-3); // weights updated in place
  */
 export function createOptimizer(config: OptimizerConfig, params: ParamInfo[]): Optimizer {

@@ -7,8 +7,8 @@ import { forwardHost, predictHost, randomizeNetwork, runOnnx, sampleInput } from
 
 describe('heads', () => {
   it.each([
-    ['linear', 12 * 5 + 5, ['fc.kernel', 'fc.bias']],
-    ['mlp3', 12 * 12 + 12 + 12 * 5 + 5, ['fc1.kernel', 'fc1.bias', 'fc2.kernel', 'fc2.bias']],
+    ['linear', 12 * 5 + 5, ['fc.weight', 'fc.bias']],
+    ['mlp3', 12 * 12 + 12 + 12 * 5 + 5, ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']],
   ])('%s: parameters and logits shape', async (kind, count, names) => {
     const head = await createHead(kind, { inDim: 12, classes: 5, seed: 3 });
     expect(head.paramCount()).toBe(count);

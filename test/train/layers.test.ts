@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { BasicBlock } from '../../core/backends/train/blocks.js';
 import { conv2d, type Padding } from '../../core/backends/train/conv.js';
-import { matMulOp } from '../../core/backends/train/dense.js';
+import { denseOp } from '../../core/backends/train/dense.js';
 import { batchNormTrain } from '../../core/backends/train/norm.js';
 import { avgPool, globalAvgPool, maxPool } from '../../core/backends/train/pool.js';
 import {
@@ -92,13 +92,19 @@ describe.each(backends)('custom op gradients on %s', (backend) => {
     tf.dispose([x, w]);
   });
 
-  it('dense matmul', async () => {
+  it('dense product with a [out, in] weight', async () => {
     await use();
     const x = seeded([5, 7], 7);
-    const w = seeded([7, 3], 8);
-    const f = (a: tf.Tensor, b: tf.Tensor) => projected(matMulOp(a as tf.Tensor2D, b as tf.Tensor2D), 9);
+    const w = seeded([3, 7], 8);
+    const f = (a: tf.Tensor, b: tf.Tensor) => projected(denseOp(a as tf.Tensor2D, b as tf.Tensor2D), 9);
     expectFiniteDifferences(f, [x, w]);
-    await expectSameGrads(f, (a, b) => projected(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D), 9), [x, w]);
+    const reference = (a: tf.Tensor, b: tf.Tensor) =>
+      projected(tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, false, true), 9);
+    await expectSameGrads(f, reference, [x, w]);
+    // Without an input gradient, only the weight is differentiated.
+    const g = (b: tf.Tensor) =>
+      projected(denseOp(x as tf.Tensor2D, b as tf.Tensor2D, { inputGrad: false }), 9);
+    await expectSameGrads(g, (b) => reference(x, b), [w]);
     tf.dispose([x, w]);
   });
 

@@ -45,6 +45,9 @@ describe('Learner', () => {
     expect(tf.memory().numTensors).toBe(tensors);
     expect(last.loss).toBeLessThan(first.loss / 10);
     expect(last.count).toBe(32);
+    expect(last.correct).toBe(32);
+    // Inference mode uses the BatchNorm moving averages: let them settle on the final weights (lr 0).
+    for (let i = 0; i < 20; i++) learner.trainStep(x, labels, 0);
     const probs = learner.predict(x);
     expect(probs).toHaveLength(32 * 4);
     let right = 0;
@@ -78,8 +81,15 @@ describe('Learner', () => {
     expect(last.correct).toBe(30);
     const state = learner.optimizerState();
     expect(state.step).toBe(31);
-    expect(Object.keys(state.slots)).toEqual(['fc1.kernel', 'fc1.bias', 'fc2.kernel', 'fc2.bias']);
+    expect(Object.keys(state.slots)).toEqual(['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']);
     learner.loadOptimizerState(state);
+    // Weights loaded into the network (a resumed checkpoint) are what the next step updates.
+    const other = await createHead('mlp3', { inDim: 8, classes: 3, seed: 9 });
+    const loaded = other.getWeights();
+    other.dispose();
+    head.setWeights(loaded);
+    learner.trainStep(x, labels, 0);
+    expect(head.getWeights()).toEqual(loaded);
     learner.dispose();
   });
 

@@ -16,7 +16,7 @@ describe('createCnn', () => {
       'stage2.block0.down.kernel',
       'stage3.block0.down.kernel',
     ]);
-    expect(net.getWeights().find((w) => w.name === 'fc.kernel')?.shape).toEqual([16, 6]); // width·2²
+    expect(net.getWeights().find((w) => w.name === 'fc.weight')?.shape).toEqual([6, 16]); // [classes, width·2²]
     expect(forwardHost(net, sampleInput(net, 2, 3))).toHaveLength(2 * 6);
     net.dispose();
   });
@@ -63,9 +63,9 @@ describe('createCnn', () => {
       net.setWeights([...before, { name: 'extra', shape: [1], data: new Float32Array(1) }]),
     ).toThrow(/unknown weight "extra"/);
     const resized = before.map((w) =>
-      w.name === 'fc.kernel' ? { ...w, shape: [3, 2], data: new Float32Array(6) } : w,
+      w.name === 'fc.weight' ? { ...w, shape: [3, 2], data: new Float32Array(6) } : w,
     );
-    expect(() => net.setWeights(resized)).toThrow(/"fc.kernel" has shape \[3,2\], expected \[16,6\]/);
+    expect(() => net.setWeights(resized)).toThrow(/"fc.weight" has shape \[3,2\], expected \[6,16\]/);
     expect(net.getWeights()).toEqual(before);
     net.dispose();
   });

@@ -11,7 +11,7 @@ export {
 export { BasicBlock, convBnRelu, Sequence } from './blocks.js';
 export { axisGeometry, conv2d, convFilterGrad, convInputGrad, im2colT, type Padding } from './conv.js';
 export { customOp } from './custom.js';
-export { matMulOp } from './dense.js';
+export { denseOp } from './dense.js';
 export { BatchNorm, Conv2d, Dense, Fixed, type Layer, type Param } from './layers.js';
 export { Learner, type LearnerOptions, type StepResult } from './learner.js';
 export { logSoftmax, softmaxCrossEntropy } from './loss.js';

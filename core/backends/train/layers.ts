@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../data/sketch/rng.js';
 import { conv2d, type Padding } from './conv.js';
-import { matMulOp } from './dense.js';
+import { denseOp } from './dense.js';
 import { batchNormInfer, batchNormTrain } from './norm.js';
 import { avgPool, globalAvgPool, maxPool } from './pool.js';
 
@@ -134,13 +134,14 @@ export class Conv2d extends Base implements Layer {
 export type DenseOptions = { inDim: number; units: number; inputGrad?: boolean; seed: number };
 
 /**
- * Fully connected layer y = x·W + b, initialised as PyTorch's Linear (uniform ±1/√in for W and b).
+ * Fully connected layer y = x·Wᵀ + b with W stored [out, in] (PyTorch's Linear layout and initialisation,
+ * uniform ±1/√in for W and b); toKeras transposes it into a Keras kernel [in, out].
  *
  * @example
  * const fc = new Dense('head.fc', { inDim: 1024, units: 500, seed: 3 });
  */
 export class Dense extends Base implements Layer {
-  private readonly kernel: Param;
+  private readonly weight: Param;
   private readonly bias: Param;
 
   constructor(
@@ -149,22 +150,24 @@ export class Dense extends Base implements Layer {
   ) {
     super(name);
     const limit = 1 / Math.sqrt(opts.inDim);
-    this.kernel = variable(`${name}.kernel`, uniformInit([opts.inDim, opts.units], limit, opts.seed));
+    this.weight = variable(`${name}.weight`, uniformInit([opts.units, opts.inDim], limit, opts.seed));
     this.bias = variable(`${name}.bias`, uniformInit([opts.units], limit, opts.seed + 1));
   }
   override params(): Param[] {
-    return [this.kernel, this.bias];
+    return [this.weight, this.bias];
   }
   forward(x: tf.Tensor): tf.Tensor {
     const inputGrad = this.opts.inputGrad;
     return tf.add(
-      matMulOp(x as tf.Tensor2D, this.kernel.variable as tf.Tensor2D, { inputGrad }),
+      denseOp(x as tf.Tensor2D, this.weight.variable as tf.Tensor2D, { inputGrad }),
       this.bias.variable,
     );
   }
   toKeras(x: tf.SymbolicTensor): tf.SymbolicTensor {
     const layer = tf.layers.dense({ name: kerasName(this.name), units: this.opts.units });
-    return attach(layer, x, this.params());
+    const out = layer.apply(x) as tf.SymbolicTensor;
+    tf.tidy(() => layer.setWeights([tf.transpose(this.weight.variable), this.bias.variable]));
+    return out;
   }
 }
 

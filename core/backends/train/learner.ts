@@ -49,6 +49,9 @@ function checkBatch(net: Network, x: HostTensor, labels?: ArrayLike<number>): nu
  * const probs = learner.predict({ data: valData, dims: [n, 1024] }); // [n * classes]
  */
 export class Learner {
+  private host: Float32Array[] | null = null;
+  private hostVersion = -1;
+
   private constructor(
     readonly network: Network,
     readonly optimizer: Optimizer,
@@ -95,7 +98,12 @@ export class Learner {
     const right = correct as tf.Tensor | null;
     const count = right ? right.dataSync()[0] : 0;
     right?.dispose();
-    const values = vars.map((v) => (v.dataSync() as Float32Array).slice());
+    // The optimiser updates a host copy of the parameters, read back only when setWeights replaced them.
+    if (!this.host || this.hostVersion !== this.network.version) {
+      this.host = vars.map((v) => (v.dataSync() as Float32Array).slice());
+      this.hostVersion = this.network.version;
+    }
+    const values = this.host;
     this.optimizer.step(values, grads, lr);
     tf.tidy(() => {
       vars.forEach((v, i) => {

@@ -18,6 +18,9 @@ export type ModelOutput = 'logits' | 'probabilities';
  * const model = net.toLayersModel(); // ends in logits: manifest "output": "logits"
  */
 export class Network {
+  /** Bumped by every setWeights: lets a learner know its host copy of the parameters is stale. */
+  private weightsVersion = 0;
+
   constructor(
     readonly name: string,
     private readonly body: Layer,
@@ -102,6 +105,12 @@ export class Network {
       const w = byName.get(name) as NamedWeight;
       tf.tidy(() => variable.assign(tf.tensor(w.data, variable.shape)));
     }
+    this.weightsVersion++;
+  }
+
+  /** Changes whenever setWeights loads new values. */
+  get version(): number {
+    return this.weightsVersion;
   }
 
   /** Number of trainable values. */
