@@ -106,6 +106,11 @@ describe('Learner', () => {
       /label 2 at row 1/,
     );
     expect(() => learner.predict({ data: new Float32Array(7), dims: [2, 4] })).toThrow(/7 values/);
+    // A diverged batch is refused before the update: the weights stay finite.
+    const before = head.getWeights();
+    const huge = { data: Float32Array.from([Number.NaN, 1, 2, 3]), dims: [1, 4] };
+    expect(() => learner.trainStep(huge, [0], 0.1)).toThrow(/training loss is NaN/);
+    expect(head.getWeights()).toEqual(before);
     learner.dispose();
   });
 });

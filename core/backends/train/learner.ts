@@ -98,6 +98,10 @@ export class Learner {
     const right = correct as tf.Tensor | null;
     const count = right ? right.dataSync()[0] : 0;
     right?.dispose();
+    // Diverged: refuse before the update, so the weights stay as they were (finite).
+    if (!Number.isFinite(lossValue)) {
+      throw new SketchboardError('model_output', `${this.network.name}: training loss is ${lossValue}`);
+    }
     // The optimiser updates a host copy of the parameters, read back only when setWeights replaced them.
     if (!this.host || this.hostVersion !== this.network.version) {
       this.host = vars.map((v) => (v.dataSync() as Float32Array).slice());
@@ -110,9 +114,6 @@ export class Learner {
         v.assign(tf.tensor(values[i], v.shape));
       });
     });
-    if (!Number.isFinite(lossValue)) {
-      throw new SketchboardError('model_output', `${this.network.name}: training loss is ${lossValue}`);
-    }
     return { loss: lossValue, correct: count, count: n };
   }
 
