@@ -26,7 +26,7 @@ const envSchema = z.object({
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
       .optional(),
   ),
-  PORT: int(1, 65535).default(8787),
+  PORT: int(0, 65535).default(8787),
   SKETCHBOARD_DATA_DIR: z.string().min(1).default('./.sketchboard'),
   SKETCHBOARD_HOST_TOKEN: z.preprocess(
     blankIsUnset,
@@ -86,6 +86,7 @@ export type BlobSettings =
 export type Env = {
   /** PostgreSQL URL; unset means embedded PGlite under `dataDir`. */
   databaseUrl: string | undefined;
+  /** HTTP port; 0 picks a free one (the URL printed at start names it). */
   port: number;
   /** Absolute data folder: PGlite at `<dataDir>/pglite`, blobs at `<dataDir>/blobs`. */
   dataDir: string;

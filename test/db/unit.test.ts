@@ -82,6 +82,13 @@ describe('loadEnv', () => {
     expect(message).toMatch(/SKETCHBOARD_EMBEDDED_SCORER/);
   });
 
+  it('takes PORT 0 (any free port) and refuses ports outside 0-65535', () => {
+    expect(loadEnv({ PORT: '0' }).port).toBe(0);
+    expect(loadEnv({ PORT: '65535' }).port).toBe(65535);
+    expect(() => loadEnv({ PORT: '-1' })).toThrow(/PORT/);
+    expect(() => loadEnv({ PORT: '65536' })).toThrow(/PORT/);
+  });
+
   it('needs a host token with DATABASE_URL, and a postgres URL', () => {
     expect(() => loadEnv({ DATABASE_URL: 'postgres://h/db' })).toThrow(/SKETCHBOARD_HOST_TOKEN/);
     expect(() => loadEnv({ DATABASE_URL: 'mysql://h/db', SKETCHBOARD_HOST_TOKEN: 'x'.repeat(20) })).toThrow(
