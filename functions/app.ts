@@ -6,6 +6,7 @@ import { ping } from './db/client.js';
 import type { Env } from './env.js';
 import { authenticate } from './http/auth.js';
 import type { ApiConfig, AppDeps, AppEnv, RouteDeps } from './http/context.js';
+import { datasetsDirOf } from './http/dataset.js';
 import { errorHandler, onNotFound } from './http/errors.js';
 import { requestId } from './http/request-id.js';
 import { bundleDocs, registerBundles, validateBundleArchive } from './routes/bundles.js';
@@ -38,7 +39,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
 
 /**
  * The HTTP layer's limits and folders for an environment: uploads in flight under `<dataDir>/tmp`,
- * extracted dataset archives under `<dataDir>/datasets`.
+ * competitions' test images (and archives being extracted) under `<dataDir>/datasets`.
  *
  * @example
  * const config = apiConfigFromEnv(loadEnv());
@@ -48,7 +49,7 @@ export function apiConfigFromEnv(env: Pick<Env, 'dataDir' | 'maxBundleBytes'>): 
     maxBundleBytes: env.maxBundleBytes,
     maxDatasetBytes: DEFAULT_MAX_DATASET_BYTES,
     workDir: join(env.dataDir, 'tmp'),
-    datasetsDir: join(env.dataDir, 'datasets'),
+    datasetsDir: datasetsDirOf(env.dataDir),
   };
 }
 

@@ -6,7 +6,8 @@ import { log } from '../core/log.js';
 import { buildBaselineBundle } from '../core/train/baseline.js';
 import type { Env } from './env.js';
 import { ServiceError } from './errors.js';
-import { loadDataset } from './http/dataset.js';
+import { datasetsDirOf, loadDataset } from './http/dataset.js';
+import { withTestImages } from './http/test-images.js';
 import { createCompetition, getCompetition } from './services/competitions.js';
 import type { ServiceContext } from './services/context.js';
 import type { CompetitionView } from './services/views.js';
@@ -70,14 +71,17 @@ export async function ensureDemoCompetition(
   await buildBaselineBundle(dataDir, root);
   if (existing) return { competition: existing, created: false, baselineBundle, dataDir };
   const dataset = await loadDataset(dataDir);
-  const competition = await createCompetition(ctx, {
-    slug: DEMO_SLUG,
-    title: 'Sketch demo: 10 hand-drawn classes',
-    classes: dataset.classes,
-    endsAt: new Date(Date.now() + DEMO_DAYS * 86_400_000),
-    datasetDir: dataset.testDir,
-    datasetSha256: dataset.sha256,
-    items: dataset.items,
-  });
+  // Like the API: the scorer gets a folder of the test images alone, not the demo's test/ beside its labels.
+  const competition = await withTestImages(dataset, datasetsDirOf(env.dataDir), (datasetDir) =>
+    createCompetition(ctx, {
+      slug: DEMO_SLUG,
+      title: 'Sketch demo: 10 hand-drawn classes',
+      classes: dataset.classes,
+      endsAt: new Date(Date.now() + DEMO_DAYS * 86_400_000),
+      datasetDir,
+      datasetSha256: dataset.sha256,
+      items: dataset.items,
+    }),
+  );
   return { competition, created: true, baselineBundle, dataDir };
 }

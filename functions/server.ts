@@ -5,6 +5,7 @@ import { log } from '../core/log.js';
 import { createApp } from './app.js';
 import type { Env } from './env.js';
 import type { AppDeps } from './http/context.js';
+import { STAGING_PREFIX } from './http/test-images.js';
 import { removeStale } from './http/upload.js';
 
 /** A running server. */
@@ -37,7 +38,7 @@ export async function startServer(options: {
   const { workDir, datasetsDir } = options.deps.config;
   const stale =
     (await removeStale(workDir, ['upload-', 'sketchboard-bundle-'], 2 * REQUEST_TIMEOUT_MS)) +
-    (await removeStale(datasetsDir, ['.staging-'], 2 * REQUEST_TIMEOUT_MS));
+    (await removeStale(datasetsDir, [STAGING_PREFIX], 2 * REQUEST_TIMEOUT_MS));
   if (stale > 0) log.info('removed stale uploads', { count: stale });
   const app = createApp(options.deps);
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {

@@ -1,23 +1,34 @@
 // Dataset intake for competition creation: a server folder or an uploaded zip → checked test set, labels, hash.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { extractZip } from '../../core/bundle/extract.js';
 import { type ArchiveLimits, resolveLimits } from '../../core/bundle/limits.js';
 import { loadCompetitionDir } from '../../core/data/competition.js';
 import { LAYOUT_FILES } from '../../core/data/layout.js';
 import { SketchboardError } from '../../core/errors.js';
 import type { LabeledItem } from '../services/competitions.js';
+import { STAGING_PREFIX } from './test-images.js';
 
 /**
  * A competition dataset ready for `createCompetition`. `dir` is the dataset root in the competition layout
- * (train.csv, test.csv, test_labels.csv, train/, test/); `testDir` is its `test/` folder, the competition's
- * `datasetDir`: each item's `imagePath` is test.csv's image_path, relative to it, so the scorer resolves
- * images there, writes the same image_path into output.csv, and never finds the labels file in that folder.
+ * (train.csv, test.csv, test_labels.csv, train/, test/); `testDir` is its `test/` folder, where each item's
+ * `imagePath` (test.csv's image_path) points. The competition's `datasetDir` is NOT `testDir` (its parent
+ * holds the labels): `withTestImages` (test-images.ts) puts the images in a folder of their own.
  * `sha256` hashes test.csv and every test image, in test.csv order.
  */
 export type Dataset = { dir: string; testDir: string; classes: number; items: LabeledItem[]; sha256: string };
+
+/**
+ * The server's datasets folder under the data dir: test image folders and archives being extracted.
+ *
+ * @example
+ * datasetsDirOf('./.sketchboard'); // '.sketchboard/datasets'
+ */
+export function datasetsDirOf(dataDir: string): string {
+  return join(dataDir, 'datasets');
+}
 
 /** sha256 over test.csv and the test images (each framed by its path and size), in test.csv order. */
 async function hashTestSet(dir: string, images: { relPath: string; imagePath: string }[]): Promise<string> {
@@ -36,9 +47,7 @@ async function hashTestSet(dir: string, images: { relPath: string; imagePath: st
  * every image must exist. Throws SketchboardError 'invalid_data' (422) naming the problem.
  *
  * @example
- * const dataset = await loadDataset('/srv/data/imagenet-sketch');
- * await createCompetition(ctx, { ...fields, classes: dataset.classes, items: dataset.items,
- *   datasetDir: dataset.testDir, datasetSha256: dataset.sha256 });
+ * const dataset = await loadDataset('/srv/data/imagenet-sketch'); // then withTestImages(dataset, ...)
  */
 export async function loadDataset(path: string): Promise<Dataset> {
   const dir = resolve(path);
@@ -71,38 +80,25 @@ async function layoutRoot(dir: string): Promise<string> {
 
 /**
  * Safely extract an uploaded dataset zip (core/bundle's extractor: traversal, symlinks, bombs refused with
- * 'unsafe_archive') into `<datasetsDir>/<archive sha256>` and load it. The same archive uploaded again
- * reuses its folder. `created` tells the caller whether this call made the folder (to remove it if the
- * competition is then refused).
+ * 'unsafe_archive') into a staging folder under `datasetsDir`, load it, and run `use` on it. The extracted
+ * folder is removed afterwards whatever happens: by then the labels are in the database and the test
+ * images linked into their own folder (`withTestImages`).
  *
  * @example
- * const { dataset, created } = await extractDataset(upload.path, config.datasetsDir, datasetLimits(max));
+ * const competition = await withExtractedDataset(upload.path, config.datasetsDir, datasetLimits(max),
+ *   (dataset) => withTestImages(dataset, config.datasetsDir, (datasetDir) => create(dataset, datasetDir)));
  */
-export async function extractDataset(
+export async function withExtractedDataset<T>(
   zipPath: string,
   datasetsDir: string,
   limits: ArchiveLimits,
-): Promise<{ dataset: Dataset; folder: string; created: boolean }> {
-  const staging = join(datasetsDir, `.staging-${randomUUID()}`);
+  use: (dataset: Dataset) => Promise<T>,
+): Promise<T> {
+  const staging = join(datasetsDir, `${STAGING_PREFIX}${randomUUID()}`);
   await mkdir(staging, { recursive: true });
   try {
-    const { sha256 } = await extractZip(zipPath, staging, limits);
-    const root = await layoutRoot(staging);
-    const dataset = await loadDataset(root); // checked before publishing: a refused archive never gets a folder
-    const folder = join(datasetsDir, sha256);
-    let created = false;
-    if (!(await stat(folder).catch(() => null))) {
-      await rename(staging, folder).then(
-        () => {
-          created = true;
-        },
-        async (err: unknown) => {
-          if (!(await stat(folder).catch(() => null))) throw err; // lost a race to an identical upload: fine
-        },
-      );
-    }
-    const dir = join(folder, relative(staging, root));
-    return { dataset: { ...dataset, dir, testDir: join(dir, LAYOUT_FILES.testDir) }, folder, created };
+    await extractZip(zipPath, staging, limits);
+    return await use(await loadDataset(await layoutRoot(staging)));
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

@@ -5,10 +5,11 @@ import { z } from 'zod';
 import { requireHost } from '../http/auth.js';
 import { mediaType, readJson, requireMediaType, validate } from '../http/body.js';
 import type { AppEnv, RouteDeps } from '../http/context.js';
-import { type Dataset, datasetLimits, extractDataset, loadDataset } from '../http/dataset.js';
+import { type Dataset, datasetLimits, loadDataset, withExtractedDataset } from '../http/dataset.js';
 import { HttpError } from '../http/errors.js';
 import { multipartBoundary, readMultipart } from '../http/multipart.js';
 import { shape } from '../http/respond.js';
+import { withTestImages } from '../http/test-images.js';
 import {
   COMPETITION_DEFAULTS,
   createCompetition,
@@ -96,7 +97,8 @@ export const competitionDocs: RouteDoc[] = [
     summary: 'Create a competition',
     description:
       'From a dataset folder on the server (JSON `datasetPath`) or an uploaded zip of that folder (multipart ' +
-      'field `dataset`, streamed to disk and safely extracted). The public/private split is fixed now.',
+      'field `dataset`, streamed to disk and safely extracted). The public/private split is fixed now, and ' +
+      "the images test.csv lists are linked or copied into the server's own folder for the scorer.",
     tag: 'competitions',
     access: 'host',
     body: { 'application/json': createCompetitionJson, 'multipart/form-data': createCompetitionMultipart },
@@ -147,16 +149,19 @@ function parseMultipartFields(raw: Record<string, string>): Fields {
 
 /** Register the competition routes. */
 export function registerCompetitions(app: Hono<AppEnv>, deps: RouteDeps): void {
-  const create = async (fields: Fields, dataset: Dataset) =>
-    createCompetition(deps.services, {
-      ...fields,
-      startsAt: fields.startsAt === undefined ? undefined : new Date(fields.startsAt),
-      endsAt: new Date(fields.endsAt),
-      classes: dataset.classes,
-      items: dataset.items,
-      datasetDir: dataset.testDir,
-      datasetSha256: dataset.sha256,
-    });
+  // The competition's datasetDir is a folder of the test images alone (no labels beside them).
+  const create = (fields: Fields, dataset: Dataset) =>
+    withTestImages(dataset, deps.config.datasetsDir, (datasetDir) =>
+      createCompetition(deps.services, {
+        ...fields,
+        startsAt: fields.startsAt === undefined ? undefined : new Date(fields.startsAt),
+        endsAt: new Date(fields.endsAt),
+        classes: dataset.classes,
+        items: dataset.items,
+        datasetDir,
+        datasetSha256: dataset.sha256,
+      }),
+    );
 
   app.post('/api/competitions', async (c) => {
     requireHost(c);
@@ -178,15 +183,13 @@ export function registerCompetitions(app: Hono<AppEnv>, deps: RouteDeps): void {
       const parsed = parseMultipartFields(fields);
       if (!upload)
         throw new HttpError('invalid_argument', 'multipart field "dataset" (the zipped folder) is missing');
-      const { dataset, folder, created } = await extractDataset(
+      // The extracted folder goes once the competition exists: labels in the database, images linked.
+      const competition = await withExtractedDataset(
         upload.path,
         config.datasetsDir,
         datasetLimits(config.maxDatasetBytes),
+        (dataset) => create(parsed, dataset),
       );
-      const competition = await create(parsed, dataset).catch(async (err: unknown) => {
-        if (created) await rm(folder, { recursive: true, force: true });
-        throw err;
-      });
       return c.json(shape(competitionResponse, { competition }), 201);
     } finally {
       if (upload) await rm(upload.path, { force: true });

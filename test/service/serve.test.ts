@@ -1,11 +1,16 @@
 // `sketchboard serve`'s bootstrap: first start creates the demo competition and host token, a second start reuses them.
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../core/cli/main.js';
+import { openDatabase } from '../../functions/db/client.js';
+import { competitions } from '../../functions/db/schema.js';
 import { DEMO_DATASET, DEMO_SLUG } from '../../functions/demo.js';
 import { loadEnv } from '../../functions/env.js';
+import { datasetsDirOf } from '../../functions/http/dataset.js';
+import { imagesDirOf } from '../../functions/http/test-images.js';
 import { startService } from '../../functions/service.js';
 
 let dataDir: string;
@@ -20,11 +25,8 @@ afterAll(async () => {
 
 describe('startService (embedded)', () => {
   it('creates the demo competition and a host token on first start, reuses both on the second', async () => {
-    // Port 0: a free port (the env schema itself asks for 1-65535).
-    const env = {
-      ...loadEnv({ SKETCHBOARD_DATA_DIR: dataDir, SKETCHBOARD_EMBEDDED_SCORER: 'false' }),
-      port: 0,
-    };
+    // PORT=0: any free port.
+    const env = loadEnv({ SKETCHBOARD_DATA_DIR: dataDir, SKETCHBOARD_EMBEDDED_SCORER: 'false', PORT: '0' });
     const first = await startService(env, { hostname: '127.0.0.1' });
     let token: string;
     try {
@@ -47,6 +49,15 @@ describe('startService (embedded)', () => {
       expect(board.status).toBe(200);
     } finally {
       await first.stop();
+    }
+    // The scorer reads the demo's images from a folder of their own, not from test/ beside test_labels.csv.
+    const database = await openDatabase(env);
+    try {
+      const [demo] = await database.db.select().from(competitions).where(eq(competitions.slug, DEMO_SLUG));
+      expect(demo.datasetDir).toBe(imagesDirOf(datasetsDirOf(env.dataDir), demo.datasetSha256));
+      expect(await readdir(dirname(demo.datasetDir))).toEqual(['images']);
+    } finally {
+      await database.close();
     }
     const second = await startService(env, { hostname: '127.0.0.1' });
     try {
