@@ -1,6 +1,6 @@
 // pg-boss 12 over the service's own database: the `score-submission` queue, enqueued inside the caller's transaction.
 import { sql as drizzleSql, type SQL } from 'drizzle-orm';
-import { type Db as BossDb, fromDrizzle, fromPglite, type Job, PgBoss } from 'pg-boss';
+import { type Db as BossDb, fromDrizzle, fromPglite, type Job, PgBoss, type QueueResult } from 'pg-boss';
 import postgres from 'postgres';
 import { log } from '../core/log.js';
 import type { Database, Tx } from './db/client.js';
@@ -21,16 +21,25 @@ export type QueueOptions = {
   timeoutSeconds: number;
   /** A worker silent this long is presumed dead and its job retried (pg-boss minimum 10). */
   heartbeatSeconds?: number;
-  /** How often this instance's supervisor expires jobs and checks heartbeats. */
+  /** How often this instance's supervisor wakes up (its maintenance pass). */
   superviseIntervalSeconds?: number;
+  /**
+   * How often a supervising instance expires jobs and checks heartbeats (the pass's monitor step, shared by
+   * every instance through the queue row; pg-boss's own default is 60 s).
+   */
+  monitorIntervalSeconds?: number;
   /** Run pg-boss maintenance in this process (default true; API-only replicas may turn it off). */
   supervise?: boolean;
 };
 
-/** Defaults for {@link QueueOptions}: the one place they live. */
+/**
+ * Defaults for {@link QueueOptions}: the one place they live. A killed worker's job is retried within
+ * `recoverySeconds()` = heartbeat + monitor + supervise interval + first retry delay = 55 s.
+ */
 export const QUEUE_DEFAULTS = {
   heartbeatSeconds: 30,
-  superviseIntervalSeconds: 15,
+  superviseIntervalSeconds: 10,
+  monitorIntervalSeconds: 10,
   /** Slack on top of the scorer timeout before pg-boss expires an active job (model load, output upload). */
   expireSlackSeconds: 300,
   retryDelaySeconds: 5,
@@ -61,6 +70,25 @@ export function isLastAttempt(
   job: Pick<Job<unknown>, 'retryCount'>,
 ): boolean {
   return attemptOf(job) >= queue.maxAttempts;
+}
+
+/**
+ * Worst case, in seconds, from a worker's death to its job being claimable again: the heartbeat runs out,
+ * the next monitor step notices (at most a monitor interval plus a supervise tick later), then the first
+ * retry delay passes.
+ *
+ * @example
+ * recoverySeconds({}); // 55 with QUEUE_DEFAULTS
+ */
+export function recoverySeconds(
+  options: Pick<QueueOptions, 'heartbeatSeconds' | 'monitorIntervalSeconds' | 'superviseIntervalSeconds'>,
+): number {
+  return (
+    (options.heartbeatSeconds ?? QUEUE_DEFAULTS.heartbeatSeconds) +
+    (options.monitorIntervalSeconds ?? QUEUE_DEFAULTS.monitorIntervalSeconds) +
+    (options.superviseIntervalSeconds ?? QUEUE_DEFAULTS.superviseIntervalSeconds) +
+    QUEUE_DEFAULTS.retryDelaySeconds
+  );
 }
 
 /** pg-boss's `db` over a dedicated postgres.js client (drizzle's client has its date parsers replaced). */
@@ -120,6 +148,7 @@ export async function startQueue(database: Database, options: QueueOptions): Pro
     backend: database.kind === 'pglite' ? 'pglite' : 'postgres',
     supervise: options.supervise ?? true,
     superviseIntervalSeconds: options.superviseIntervalSeconds ?? QUEUE_DEFAULTS.superviseIntervalSeconds,
+    monitorIntervalSeconds: options.monitorIntervalSeconds ?? QUEUE_DEFAULTS.monitorIntervalSeconds,
     schedule: false,
     registerInstance: false,
   });
@@ -147,27 +176,45 @@ export async function startQueue(database: Database, options: QueueOptions): Pro
   };
 }
 
-/** Creates (or re-configures) the dead-letter and scoring queues. Safe to run from many replicas. */
-async function ensureQueues(boss: PgBoss, options: QueueOptions): Promise<void> {
-  const settings = {
+/** The scoring queue's settings for `options`: what every process writes, and compares before writing. */
+export function scoreQueueSettings(options: QueueOptions) {
+  return {
     retryLimit: options.maxAttempts - 1,
     retryDelay: QUEUE_DEFAULTS.retryDelaySeconds,
     retryBackoff: true,
+    retryDelayMax: QUEUE_DEFAULTS.retryDelayMaxSeconds,
     expireInSeconds: options.timeoutSeconds + QUEUE_DEFAULTS.expireSlackSeconds,
+    heartbeatSeconds: options.heartbeatSeconds ?? QUEUE_DEFAULTS.heartbeatSeconds,
     deadLetter: SCORE_DEAD_QUEUE,
   };
-  const heartbeatSeconds = options.heartbeatSeconds ?? QUEUE_DEFAULTS.heartbeatSeconds;
+}
+
+/** Names of the settings whose stored value differs from `wanted` (empty: nothing to write). */
+export function differingSettings(
+  stored: Pick<QueueResult, keyof ReturnType<typeof scoreQueueSettings>>,
+  wanted: ReturnType<typeof scoreQueueSettings>,
+): string[] {
+  const keys = Object.keys(wanted) as (keyof typeof wanted)[];
+  return keys.filter((k) => (stored[k] ?? null) !== wanted[k]);
+}
+
+/**
+ * Creates the dead-letter and scoring queues, or re-configures the scoring queue when its stored settings
+ * differ from this process's. Matching settings are left alone (no write, so a process starting does not
+ * race others' updates); differing ones mean the processes were given different values: ours win, with a
+ * warning, as the last process to start. Safe to run from many replicas (creation is idempotent).
+ */
+async function ensureQueues(boss: PgBoss, options: QueueOptions): Promise<void> {
+  const wanted = scoreQueueSettings(options);
   if (!(await boss.getQueue(SCORE_DEAD_QUEUE))) await boss.createQueue(SCORE_DEAD_QUEUE, { retryLimit: 5 });
-  if (!(await boss.getQueue(SCORE_QUEUE))) {
-    await boss.createQueue(SCORE_QUEUE, {
-      ...settings,
-      retryDelayMax: QUEUE_DEFAULTS.retryDelayMaxSeconds,
-      heartbeatSeconds,
-    });
-  }
-  await boss.updateQueue(SCORE_QUEUE, {
-    ...settings,
-    retryDelayMax: QUEUE_DEFAULTS.retryDelayMaxSeconds,
-    heartbeatSeconds,
+  if (!(await boss.getQueue(SCORE_QUEUE))) await boss.createQueue(SCORE_QUEUE, wanted);
+  const stored = await boss.getQueue(SCORE_QUEUE);
+  if (!stored) throw new Error(`queue ${SCORE_QUEUE} was not created`);
+  const changed = differingSettings(stored, wanted);
+  if (changed.length === 0) return;
+  log.warn('queue settings differ from this process: applying ours (give every process the same values)', {
+    queue: SCORE_QUEUE,
+    settings: changed.join(', '),
   });
+  await boss.updateQueue(SCORE_QUEUE, wanted);
 }
