@@ -8,6 +8,9 @@ import { errorMessage } from '../../core/errors.js';
  */
 export type FailureCode = 'invalid_bundle' | 'model_output' | 'timeout' | 'out_of_memory' | 'crash' | 'infra';
 
+/** The stored code of every infrastructure failure, the scorer's and the dead-letter drain's alike. */
+export const INFRA_CODE = 'infra' satisfies FailureCode;
+
 /** A failure: `message` is shown to the team; `detail` (child stderr, causes) only goes to logs. */
 export type RunFailure = { code: FailureCode; message: string; isInfra: boolean; detail?: string };
 
@@ -22,7 +25,7 @@ export class InfraError extends Error {
 /** A failure value for an infra fault; the team sees a generic message, logs get the cause. */
 export function infraFailure(err: unknown): RunFailure {
   return {
-    code: 'infra',
+    code: INFRA_CODE,
     isInfra: true,
     message: 'scoring could not run because of a server problem; it does not count against your daily limit',
     detail: errorMessage(err),

@@ -2,12 +2,13 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { submissions } from '../db/schema.js';
 import { type JobQueue, SCORE_DEAD_QUEUE, type ScoreJobData } from '../queue.js';
+import { INFRA_CODE } from '../scorer/failures.js';
 import { isUuid, nowOf, type ServiceContext } from './context.js';
 
 /**
  * Fails a submission whose job the queue gave up on (dead-letter queue: retries exhausted, or its last
- * worker died) as an infrastructure fault. No lease needed; a finished submission is left alone.
- * Returns whether it changed anything.
+ * worker died) as an infrastructure fault, code `infra` like the scorer's. No lease needed; a finished
+ * submission is left alone. Returns whether it changed anything.
  *
  * @example
  * await boss.work(SCORE_DEAD_QUEUE, async ([job]) => { await abandonSubmission(ctx, job.data.submissionId); });
@@ -23,7 +24,7 @@ export async function abandonSubmission(
     .set({
       status: 'failed',
       leaseToken: null,
-      errorCode: 'infrastructure',
+      errorCode: INFRA_CODE,
       errorMessage: message,
       errorIsInfra: true,
       finishedAt: nowOf(ctx),

@@ -135,7 +135,7 @@ describe.each(drivers())('scoring and standings over %s', (driver) => {
     await boss.fail(SCORE_QUEUE, job, { message: 'worker lost' });
     expect(await drainDeadLetters(ctx, t.queue)).toBe(1);
     expect((await getSubmission(ctx, other, { kind: 'host' })).error).toMatchObject({
-      code: 'infrastructure',
+      code: 'infra',
       infrastructure: true,
     });
   });
