@@ -5,7 +5,6 @@ import type { log } from '../../core/log.js';
 import type { BlobStore } from '../blob.js';
 import type { ServiceContext } from '../services/context.js';
 import type { TeamIdentity } from '../services/views.js';
-import type { PageOptions } from '../web/index.js';
 
 export type { TeamIdentity };
 
@@ -48,6 +47,19 @@ export type ValidateBundle = (
   zipPath: string,
   opts: { classes: number; workDir: string; maxBytes: number },
 ) => Promise<Manifest>;
+
+/**
+ * When the pages' session cookie gets the `Secure` attribute: `auto` (default) when the request came over
+ * https, directly or per `X-Forwarded-Proto` from a proxy; `always` behind a TLS-terminating proxy that does
+ * not send it; `never` only for plain-http local setups.
+ */
+export type SecureCookies = 'auto' | 'always' | 'never';
+
+/** Options of the server-rendered pages (functions/web). Here, not in web/, so that web/ may import this file. */
+export type PageOptions = {
+  /** `Secure` attribute of the session cookie; default `auto`. */
+  secureCookies?: SecureCookies;
+};
 
 /** What `createApp` needs. Tests pass a PGlite-backed `services` and a temp-folder blob store. */
 export type AppDeps = {

@@ -10,24 +10,15 @@
 // cookie, and cross-site posts (Origin / Sec-Fetch-Site) are refused. Errors render as pages with the
 // API's error codes and statuses; a 401 page asks to sign in.
 import { Hono } from 'hono';
-import type { AppDeps, AppEnv } from '../http/context.js';
+import type { AppDeps, AppEnv, PageOptions } from '../http/context.js';
 import { type PageDeps, registerAuth, renderError } from './auth.js';
 import { registerBoard } from './board.js';
 import { registerHome } from './home.js';
-import type { SecureCookies } from './session.js';
 import { registerSubmissionPage } from './submission.js';
 import { registerTeamPage } from './team.js';
 
-export { SESSION_COOKIE, type SecureCookies } from './session.js';
-
-/** Options of the pages. */
-export type PageOptions = {
-  /**
-   * `Secure` attribute of the session cookie: `auto` (default: when the request or the proxy's
-   * `X-Forwarded-Proto` is https), `always` (behind a TLS proxy that does not say so), `never`.
-   */
-  secureCookies?: SecureCookies;
-};
+export type { PageOptions, SecureCookies } from '../http/context.js';
+export { SESSION_COOKIE } from './session.js';
 
 /**
  * Mount the pages on the app. Only the pages' own routes are added (no app-wide middleware), and their

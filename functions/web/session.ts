@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { readText, requireMediaType } from '../http/body.js';
-import type { AppContext, AppEnv, Principal } from '../http/context.js';
+import type { AppContext, AppEnv, Principal, SecureCookies } from '../http/context.js';
 import { HttpError } from '../http/errors.js';
 import { authenticate, type ServiceContext } from '../services/index.js';
 
@@ -13,12 +13,7 @@ export const SESSION_COOKIE = 'sb_session';
 /** How long a sign-in lasts, seconds (30 days). */
 export const SESSION_MAX_AGE = 30 * 24 * 3600;
 
-/**
- * When the cookie gets the `Secure` attribute: `auto` (default) when the request came over https, directly
- * or per `X-Forwarded-Proto` from a proxy; `always` behind a TLS-terminating proxy that does not send it;
- * `never` only for plain-http local setups.
- */
-export type SecureCookies = 'auto' | 'always' | 'never';
+export type { SecureCookies };
 
 /** The viewer of a page plus the raw token, which only the CSRF derivation uses (never rendered). */
 export type Session = { principal: Principal; token: string | null };
