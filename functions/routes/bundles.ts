@@ -12,7 +12,7 @@ import { HttpError } from '../http/errors.js';
 import { multipartBoundary, readMultipart } from '../http/multipart.js';
 import { shape } from '../http/respond.js';
 import { type StoredUpload, streamBodyToFile, type UploadOptions } from '../http/upload.js';
-import { getCompetition, listBundles, recordBundle } from '../services/index.js';
+import { findBundleBySha, getCompetition, recordBundle } from '../services/index.js';
 import type { RouteDoc } from './openapi.js';
 import { slugParams } from './teams.js';
 
@@ -140,7 +140,7 @@ export function registerBundles(app: Hono<AppEnv>, deps: RouteDeps): void {
     const { workDir, maxBundleBytes } = deps.config;
     const upload = await receiveBundle(c, { dir: workDir, maxBytes: maxBundleBytes, label: 'bundle' });
     try {
-      const existing = (await listBundles(deps.services, team.id)).find((b) => b.sha256 === upload.sha256);
+      const existing = await findBundleBySha(deps.services, team.id, upload.sha256);
       if (existing) return c.json(shape(bundleResponse, { bundle: existing, created: false }), 200);
       const manifest = await limit(() =>
         deps.validateBundle(upload.path, { classes: competition.classes, workDir, maxBytes: maxBundleBytes }),

@@ -59,11 +59,29 @@ export async function recordBundle(
     .onConflictDoNothing({ target: [bundles.teamId, bundles.sha256] })
     .returning();
   if (inserted.length === 1) return { bundle: toBundleView(inserted[0]), created: true };
-  const [existing] = await ctx.db
+  const existing = await findBundleBySha(ctx, team.id, input.sha256);
+  if (!existing) throw new Error(`bundle ${input.sha256} of team ${team.id} vanished after a conflict`);
+  return { bundle: existing, created: false };
+}
+
+/**
+ * The team's bundle with these bytes (one lookup on the unique (team, sha256) index), or null.
+ *
+ * @example
+ * const existing = await findBundleBySha(ctx, team.id, upload.sha256); // skip validation when found
+ */
+export async function findBundleBySha(
+  ctx: Pick<ServiceContext, 'db'>,
+  teamId: string,
+  sha256: string,
+): Promise<BundleView | null> {
+  if (!isUuid(teamId) || !/^[0-9a-f]{64}$/.test(sha256)) return null;
+  const [row] = await ctx.db
     .select()
     .from(bundles)
-    .where(and(eq(bundles.teamId, team.id), eq(bundles.sha256, input.sha256)));
-  return { bundle: toBundleView(existing), created: false };
+    .where(and(eq(bundles.teamId, teamId), eq(bundles.sha256, sha256)))
+    .limit(1);
+  return row ? toBundleView(row) : null;
 }
 
 /**

@@ -12,6 +12,7 @@
 //               teamByToken(ctx, token) → TeamIdentity | null;  getTeam(ctx, teamId) → TeamView
 // bundles       recordBundle(ctx, { teamId, sha256, sizeBytes, manifest, blobKey }) → { bundle, created }
 //               getBundle(ctx, teamId, bundleId) → BundleView;  listBundles(ctx, teamId) → BundleView[]
+//               findBundleBySha(ctx, teamId, sha256) → BundleView | null   (the team's upload of those bytes)
 // submissions   triggerSubmission(ctx, { teamId, bundleId, idempotencyKey? }) → { submission, created }
 //               listSubmissions(ctx, teamId) → SubmissionView[]
 //               getSubmission(ctx, id, viewer) → SubmissionView      (private score null before the end)
@@ -34,7 +35,7 @@
 // `viewer` is H7's Principal ({ kind: 'host' } | { kind: 'team', team: { id } } | { kind: 'anonymous' }).
 // Views never contain labels, per-item splits, token hashes, dataset paths or the split seed.
 
-export { getBundle, listBundles, type NewBundle, recordBundle } from './bundles.js';
+export { findBundleBySha, getBundle, listBundles, type NewBundle, recordBundle } from './bundles.js';
 export {
   COMPETITION_DEFAULTS,
   createCompetition,

@@ -9,6 +9,7 @@ import {
   claimSubmission,
   createCompetition,
   failSubmission,
+  findBundleBySha,
   getCompetition,
   listCompetitions,
   recordBundle,
@@ -125,6 +126,19 @@ describe.each(drivers())('competition services over %s', (driver) => {
     await expect(
       recordBundle(ctx, { ...input, sha256: 'd'.repeat(64), manifest: manifestFor(5) }),
     ).rejects.toSatisfy(code('invalid_bundle'));
+  });
+
+  it('finds a team’s bundle by its sha256, never another team’s', async () => {
+    const { slug, teamId } = await seedCompetition(ctx);
+    const other = (await registerTeam(ctx, slug, { name: 'Team B', members: ['cy'] })).team.id;
+    const sha256 = 'e'.repeat(64);
+    expect(await findBundleBySha(ctx, teamId, sha256)).toBeNull();
+    const input = { teamId, sha256, sizeBytes: 10, manifest: manifestFor(4), blobKey: 'bundles/e.zip' };
+    const { bundle } = await recordBundle(ctx, input);
+    expect(await findBundleBySha(ctx, teamId, sha256)).toEqual(bundle);
+    expect(await findBundleBySha(ctx, other, sha256)).toBeNull();
+    expect(await findBundleBySha(ctx, teamId, 'E'.repeat(64))).toBeNull();
+    expect(await findBundleBySha(ctx, 'not-a-uuid', sha256)).toBeNull();
   });
 
   it('accepts triggers only inside the window and for the team’s own bundle', async () => {
