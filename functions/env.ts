@@ -38,6 +38,7 @@ const envSchema = z.object({
   SKETCHBOARD_SCORER_TIMEOUT_SECONDS: int(1, 86_400).default(1800),
   SKETCHBOARD_SCORER_MEMORY_MB: int(64, 1_048_576).default(8192),
   SKETCHBOARD_SCORER_MAX_ATTEMPTS: int(1, 20).default(3),
+  SKETCHBOARD_SCORER_STOP_GRACE_SECONDS: int(0, 3600).default(30),
   SKETCHBOARD_EMBEDDED_SCORER: bool.default(true),
   SKETCHBOARD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
   SKETCHBOARD_BLOB_BACKEND: z.enum(['local', 's3']).default('local'),
@@ -100,6 +101,8 @@ export type Env = {
     memoryMb: number;
     /** Attempts per submission, counting the first: infrastructure faults retry up to this bound. */
     maxAttempts: number;
+    /** On SIGTERM, how long running jobs may finish before their runs are killed and the jobs handed back. */
+    stopGraceSeconds: number;
     /** Run the scorer inside `sketchboard serve`. */
     embedded: boolean;
   };
@@ -146,6 +149,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       timeoutSeconds: e.SKETCHBOARD_SCORER_TIMEOUT_SECONDS,
       memoryMb: e.SKETCHBOARD_SCORER_MEMORY_MB,
       maxAttempts: e.SKETCHBOARD_SCORER_MAX_ATTEMPTS,
+      stopGraceSeconds: e.SKETCHBOARD_SCORER_STOP_GRACE_SECONDS,
       embedded: e.SKETCHBOARD_EMBEDDED_SCORER,
     },
     blobs:

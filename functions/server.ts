@@ -13,7 +13,7 @@ export type RunningServer = {
   /** Base URL, e.g. http://localhost:8787. */
   url: string;
   port: number;
-  /** Stop accepting connections and wait for open ones to finish (bounded by `graceMs`). */
+  /** Stop accepting connections, wait for requests in flight (bounded by `graceMs`), close every connection. */
   close(graceMs?: number): Promise<void>;
 };
 
@@ -65,12 +65,20 @@ export async function startServer(options: {
           if ('closeAllConnections' in server) server.closeAllConnections();
         }, graceMs);
         timer.unref();
+        // A keep-alive connection turns idle once its response is sent and would then linger for the
+        // keep-alive timeout (5 s): close idle connections as they appear, until the last one is gone.
+        const closeIdle = () => {
+          if ('closeIdleConnections' in server) server.closeIdleConnections();
+        };
+        const sweep = setInterval(closeIdle, 100);
+        sweep.unref();
         server.close((err) => {
           clearTimeout(timer);
+          clearInterval(sweep);
           if (err) reject(err);
           else resolveClose();
         });
-        if ('closeIdleConnections' in server) server.closeIdleConnections();
+        closeIdle();
       }),
   };
 }

@@ -9,14 +9,16 @@ const usage = `Usage: sketchboard scorer
 Pulls score-submission jobs from the queue and scores them, each bundle in a sandboxed child
 process (wall-clock and memory limits enforced by killing it). Configured by the environment:
 
-  DATABASE_URL                        PostgreSQL (unset: embedded PGlite under SKETCHBOARD_DATA_DIR)
-  SKETCHBOARD_DATA_DIR                data folder (blobs; PGlite)
-  SKETCHBOARD_SCORER_CONCURRENCY      jobs scored at once (default 1)
-  SKETCHBOARD_SCORER_TIMEOUT_SECONDS  wall-clock limit per run (default 1800)
-  SKETCHBOARD_SCORER_MEMORY_MB        memory limit per run (default 8192)
-  SKETCHBOARD_SCORER_MAX_ATTEMPTS     attempts for infrastructure faults (default 3)
+  DATABASE_URL                           PostgreSQL (unset: embedded PGlite under SKETCHBOARD_DATA_DIR)
+  SKETCHBOARD_DATA_DIR                   data folder (blobs; PGlite)
+  SKETCHBOARD_SCORER_CONCURRENCY         jobs scored at once (default 1)
+  SKETCHBOARD_SCORER_TIMEOUT_SECONDS     wall-clock limit per run (default 1800)
+  SKETCHBOARD_SCORER_MEMORY_MB           memory limit per run (default 8192)
+  SKETCHBOARD_SCORER_MAX_ATTEMPTS        attempts for infrastructure faults (default 3)
+  SKETCHBOARD_SCORER_STOP_GRACE_SECONDS  on SIGINT/SIGTERM, time running jobs get to finish (default ${STOP_GRACE_MS / 1000})
 
-SIGINT/SIGTERM: stop claiming, let running jobs finish for ${STOP_GRACE_MS / 1000} s, then hand them back.`;
+SIGINT/SIGTERM: stop claiming, let running jobs finish within the grace period, then hand them back
+(their runs are killed and the jobs retried by another scorer); close the queue and the database pool.`;
 
 async function run(argv: string[]): Promise<number> {
   parse(argv, {}, false);

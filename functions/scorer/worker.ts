@@ -4,7 +4,7 @@ import { log } from '../../core/log.js';
 import { DEFAULT_BATCH_SIZE } from '../../core/predict/predictor.js';
 import type { BlobStore } from '../blob.js';
 import type { Db } from '../db/client.js';
-import type { Env } from '../env.js';
+import { type Env, envDefault } from '../env.js';
 import {
   attemptOf,
   isLastAttempt,
@@ -20,14 +20,22 @@ import { RunnerPool } from './pool.js';
 import type { RunOptions } from './protocol.js';
 import type { SandboxLimits } from './supervisor.js';
 
-/** Default grace period on stop before running children are killed and their jobs handed back. */
-export const STOP_GRACE_MS = 30_000;
+/**
+ * Default grace period on stop before running children are killed and their jobs handed back: the
+ * schema's default of SKETCHBOARD_SCORER_STOP_GRACE_SECONDS.
+ */
+export const STOP_GRACE_MS = Number(envDefault('SKETCHBOARD_SCORER_STOP_GRACE_SECONDS')) * 1000;
+
+/** The settings a worker reads; without `stopGraceSeconds`, `stop()` waits {@link STOP_GRACE_MS}. */
+export type ScorerEnv = Pick<Env, 'maxActiveSubmissions'> & {
+  scorer: Omit<Env['scorer'], 'stopGraceSeconds'> & Partial<Pick<Env['scorer'], 'stopGraceSeconds'>>;
+};
 
 /**
  * The runtime options the server fixes for every bundle: execution providers cuda → cpu, the
  * default batch size, and the CPU threads shared out between concurrent jobs.
  */
-export function serverRunOptions(env: Pick<Env, 'scorer'>): RunOptions {
+export function serverRunOptions(env: { scorer: Pick<Env['scorer'], 'concurrency'> }): RunOptions {
   return {
     batchSize: DEFAULT_BATCH_SIZE,
     executionProviders: ['cuda', 'cpu'],
@@ -36,7 +44,9 @@ export function serverRunOptions(env: Pick<Env, 'scorer'>): RunOptions {
 }
 
 /** Wall-clock and memory limits of one run, from the environment. */
-export function sandboxLimits(env: Pick<Env, 'scorer'>): SandboxLimits {
+export function sandboxLimits(env: {
+  scorer: Pick<Env['scorer'], 'timeoutSeconds' | 'memoryMb'>;
+}): SandboxLimits {
   return { timeoutMs: env.scorer.timeoutSeconds * 1000, memoryMb: env.scorer.memoryMb };
 }
 
@@ -59,7 +69,7 @@ export type StartScorerOptions = {
   db: Db;
   queue: JobQueue;
   blobs: BlobStore;
-  env: Pick<Env, 'scorer' | 'maxActiveSubmissions'>;
+  env: ScorerEnv;
   /** Overrides of the server's runtime options and limits (tests, benchmarks). */
   options?: Partial<RunOptions>;
   limits?: Partial<SandboxLimits>;
@@ -71,7 +81,10 @@ export type StartScorerOptions = {
   onOutcome?(outcome: AttemptOutcome): void;
 };
 
-/** A started scorer. `stop` stops claiming, waits up to `graceMs` for running jobs, then kills them (they are retried elsewhere). */
+/**
+ * A started scorer. `stop` stops claiming, waits up to `graceMs` (default: `env.scorer.stopGraceSeconds`)
+ * for running jobs, then kills their runs (the jobs are retried elsewhere), and closes the warm runners.
+ */
 export type RunningScorer = {
   stop(opts?: { graceMs?: number }): Promise<void>;
   /** Jobs being scored right now. */
@@ -143,6 +156,8 @@ async function startWorkers(parts: StartScorerOptions, pool: RunnerPool): Promis
   );
   log.info('scorer started', { concurrency: parts.env.scorer.concurrency, ...deps.limits });
 
+  const graceSeconds = parts.env.scorer.stopGraceSeconds;
+  const graceMs = graceSeconds === undefined ? STOP_GRACE_MS : graceSeconds * 1000;
   let stopping: Promise<void> | undefined;
   return {
     get active() {
@@ -151,10 +166,7 @@ async function startWorkers(parts: StartScorerOptions, pool: RunnerPool): Promis
     stop(opts = {}) {
       stopping ??= (async () => {
         const drained = boss.offWork(SCORE_QUEUE, { id: workId, wait: true });
-        const timer = setTimeout(
-          () => shutdown.abort(new Error('scorer stopping')),
-          opts.graceMs ?? STOP_GRACE_MS,
-        );
+        const timer = setTimeout(() => shutdown.abort(new Error('scorer stopping')), opts.graceMs ?? graceMs);
         try {
           await drained;
           await boss.offWork(SCORE_DEAD_QUEUE, { id: deadId, wait: true });
