@@ -68,10 +68,13 @@ const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'cli',
 export async function trainCli(args: string[], logFile: string): Promise<void> {
   const log = createWriteStream(logFile, { flags: 'a' });
   const tail: string[] = [];
+  const problems: string[] = [];
   const child = spawn(process.execPath, [BIN, 'train', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (chunk: Buffer) => {
     log.write(chunk);
-    tail.push(...chunk.toString().split('\n').filter(Boolean));
+    const lines = chunk.toString().split('\n').filter(Boolean);
+    tail.push(...lines);
+    problems.push(...lines.filter((l) => /error|failed|exception/i.test(l)).slice(0, 20 - problems.length));
     tail.splice(0, Math.max(0, tail.length - 20));
   };
   child.stdout.on('data', keep);
@@ -82,7 +85,11 @@ export async function trainCli(args: string[], logFile: string): Promise<void> {
   });
   await new Promise<void>((resolve) => log.end(resolve));
   if (code !== 0) {
-    throw new SketchboardError('internal', `sketchboard train ${args.join(' ')} failed:\n${tail.join('\n')}`);
+    const lines = [...problems, '...', ...tail.filter((l) => !problems.includes(l))].join('\n');
+    throw new SketchboardError(
+      'internal',
+      `sketchboard train ${args.join(' ')} failed (log: ${logFile}):\n${lines}`,
+    );
   }
 }
 

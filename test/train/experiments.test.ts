@@ -61,7 +61,8 @@ beforeAll(async () => {
 }, 20 * 60_000);
 
 afterAll(async () => {
-  if (work) await rm(work, { recursive: true, force: true });
+  // A failed training run keeps its folder: the error names its log file.
+  if (work && runs.size === 2) await rm(work, { recursive: true, force: true });
 });
 
 describe('shown, not claimed (CI size)', () => {
