@@ -69,12 +69,17 @@ function runChildren(
         ['--import', 'tsx', script, '--child', model, '--seconds', String(seconds)],
         {
           env: { ...process.env, SKETCHBOARD_TFJS_BACKEND: backend, SKETCHBOARD_LOG_LEVEL: 'warn' },
-          stdio: ['ignore', 'pipe', 'inherit'],
+          stdio: ['ignore', 'pipe', 'pipe'],
         },
       );
+      // TF.js prints a banner on stderr in every child: keep stderr for failures only.
       let out = '';
+      let err = '';
       proc.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
+      });
+      proc.stderr.on('data', (chunk: Buffer) => {
+        err += chunk.toString();
       });
       const timer = setTimeout(() => proc.kill('SIGKILL'), CHILD_TIMEOUT_S * 1000);
       proc.on('error', reject);
@@ -82,7 +87,7 @@ function runChildren(
         clearTimeout(timer);
         if (code === 0) resolve(JSON.parse(out.trim().split('\n').pop() ?? 'null') as Result);
         else if (code === null) resolve(null);
-        else reject(new Error(`${backend}/${model} child exited with ${code}`));
+        else reject(new Error(`${backend}/${model} child exited with ${code}:\n${err}`));
       });
     });
   return Promise.all(Array.from({ length: procs }, one));
