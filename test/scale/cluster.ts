@@ -43,6 +43,8 @@ export type Cluster = {
   start(name: string, args: string[], env?: Record<string, string>): Proc;
   /** Start a scorer process with the cluster's environment (plus `env`) and wait until it is ready. */
   startScorer(name: string, env?: Record<string, string>): Promise<Proc>;
+  /** SIGKILL the process groups of scorers still running (between tests, so that none takes the next test's jobs). */
+  killScorers(): Promise<void>;
   /** Heartbeats of 10 s, no retry delay: call after the last process started (each start re-applies the defaults). */
   fastQueue(): Promise<void>;
   /** POST /api/competitions as the host from the dataset folder; returns the slug. */
@@ -147,6 +149,11 @@ export async function openCluster(opts: ClusterOptions = {}): Promise<Cluster> {
         scorers.push(p);
         await until(`${name} ready`, () => p.out().includes('scorer ready'), 60_000, p.out);
         return p;
+      },
+      async killScorers() {
+        const alive = scorers.filter((p) => !p.done);
+        for (const p of alive) p.killGroup('SIGKILL');
+        await Promise.all(alive.map((p) => p.exited));
       },
       fastQueue: () => fastQueue(ready),
       async createCompetition(slug, dailyLimit) {

@@ -56,7 +56,8 @@ export function startCli(name: string, args: string[], env: Record<string, strin
   proc.stderr?.on('data', append);
   let done = false;
   const exited = new Promise<Exit>((resolve) =>
-    proc.once('exit', (code, signal) => {
+    // 'close', not 'exit': by then its stdout and stderr have been read to the end.
+    proc.once('close', (code, signal) => {
       done = true;
       resolve({ code, signal });
     }),

@@ -89,6 +89,9 @@ describe.skipIf(!PG)(`scale-out: 1 API + 3 scorer processes on PostgreSQL${SKIP}
     const allScoredAfterKill = Date.now() - killedAt;
 
     // Exactly once: one `scored` line per submission over all scorers (the killed one's output included).
+    // Each line is written just after its row, so wait until every id has one.
+    const scoredIds = () => new Set(c.scorers.flatMap((s) => scoredBy(s.out())));
+    await until('a scored line for each', () => ids.every((id) => scoredIds().has(id)), 10_000, logs);
     const scoredLines = c.scorers.flatMap((s) =>
       scoreLogs(s.out())
         .filter((l) => l.event === 'scored')

@@ -1,10 +1,10 @@
 // Graceful shutdown of real processes on PostgreSQL: scorer SIGTERM idle, mid-job, past its grace; `serve` draining HTTP.
 import { Agent, request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bundleResponse } from '../../functions/routes/bundles.js';
 import { slowBundle } from './bundles.js';
 import { type Cluster, openCluster } from './cluster.js';
-import { freePort, portOpen, runningOn, scoreLogs, until } from './procs.js';
+import { freePort, type Proc, portOpen, runningOn, scoredBy, scoreLogs, until } from './procs.js';
 
 const PG = process.env.TEST_DATABASE_URL;
 const SKIP = PG ? '' : ' (skipped: set TEST_DATABASE_URL to a PostgreSQL server to run it)';
@@ -30,18 +30,22 @@ describe.skipIf(!PG)(`graceful shutdown of scorer and API processes${SKIP}`, () 
     const bundleId = await c.upload(slug, token, await slowBundle(layers));
     return () => c.trigger(slug, token, bundleId);
   };
-  const waitScored = async (id: string) =>
+  /** Wait until `by` has scored `id`: the row says so, and so does its log (written just after the row). */
+  const waitScored = (id: string, by: Proc) =>
     until(
-      'scored',
-      async () => (await row(id)).status === 'scored',
+      `${by.name} scored ${id}`,
+      async () => scoredBy(by.out()).includes(id) && (await row(id)).status === 'scored',
       120_000,
-      () => c.scorers.map((s) => s.out()).join('\n'),
+      () => c.scorers.map((s) => `--- ${s.name}\n${s.out()}`).join('\n'),
     );
 
   beforeAll(async () => {
     c = await openCluster({ maxActive: 5 });
     slug = await c.createCompetition('shutdown', 50);
   }, 120_000);
+  afterEach(async () => {
+    await c?.killScorers();
+  });
   afterAll(async () => {
     await c?.close();
   });
@@ -78,7 +82,7 @@ describe.skipIf(!PG)(`graceful shutdown of scorer and API processes${SKIP}`, () 
     });
 
     const b = await c.startScorer('next');
-    await waitScored(second);
+    await waitScored(second, b);
     expect(scoreLogs(b.out()).filter((l) => l.event === 'scored')).toEqual([
       { event: 'scored', submissionId: second, attempt: 1 },
     ]);
@@ -105,7 +109,7 @@ describe.skipIf(!PG)(`graceful shutdown of scorer and API processes${SKIP}`, () 
     expect(job.state).toMatch(/^(retry|created)$/);
 
     const b = await c.startScorer('taker');
-    await waitScored(id);
+    await waitScored(id, b);
     expect(scoreLogs(b.out())).toEqual([
       { event: 'scoring', submissionId: id, attempt: 2 },
       { event: 'scored', submissionId: id, attempt: 2 },
