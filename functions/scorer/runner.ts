@@ -96,6 +96,12 @@ process.on('unhandledRejection', (err) => void fail('crash', err));
 
 process.on('disconnect', () => process.exit(1));
 
+// Ctrl-C in a terminal (and many service managers) signals the whole process group. The supervisor decides
+// when a run stops (it kills this child with SIGKILL, and a graceful stop lets the run finish), so the child
+// must not die of its parent's SIGINT/SIGTERM: that would fail the team's submission as a crash.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
+
 load().then(
   (modules) => {
     process.once('message', (raw: unknown) => {

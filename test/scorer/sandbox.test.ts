@@ -126,6 +126,25 @@ describe('runSandboxed failures', () => {
     expect(out.failure.message).toMatch(/SIGSEGV/);
   }, 30_000);
 
+  it('survives SIGINT/SIGTERM sent to the process group (Ctrl-C): the supervisor decides when a run stops', async () => {
+    let pid = 0;
+    let signalled = false;
+    const out = await run(good, {
+      options: { ...OPTIONS, batchSize: 1 },
+      onSpawn: (c) => {
+        pid = c.pid;
+      },
+      onProgress: () => {
+        if (signalled) return;
+        signalled = true;
+        process.kill(pid, 'SIGINT');
+        process.kill(pid, 'SIGTERM');
+      },
+    });
+    expect(signalled).toBe(true);
+    expect(out.ok).toBe(true);
+  }, 30_000);
+
   it('reports a model that does not load as an invalid bundle', async () => {
     const dir = await mkdtemp(join(root, 'broken-'));
     // A well-formed ModelProto whose graph uses an operator no runtime has.
