@@ -3,4 +3,15 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./main.ts');
+// `sketchboard help | head`: a closed pipe is not an error.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+const { main } = await import('./main.ts');
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`sketchboard: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+}

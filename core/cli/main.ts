@@ -69,8 +69,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const isEntry =
-  process.argv[1] !== undefined && /core[\\/]cli[\\/](bin\.mjs|main\.ts)$/.test(process.argv[1]);
+// Run directly (`tsx core/cli/main.ts ...`); bin.mjs, the installed command, calls main() itself.
+const isEntry = process.argv[1] !== undefined && /core[\\/]cli[\\/]main\.ts$/.test(process.argv[1]);
 if (isEntry) {
   main(process.argv.slice(2)).then(
     (code) => {

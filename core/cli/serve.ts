@@ -36,23 +36,11 @@ async function run(argv: string[]): Promise<number> {
     say();
     say(`Demo competition: ${service.url}/c/${slug}   API reference: ${service.url}/docs`);
     say('Try it as a team (a baseline bundle is ready):');
-    say(
-      `  TOKEN=$(curl -s -X POST ${service.url}/api/competitions/${slug}/teams -H 'content-type: application/json' \\`,
-    );
-    say(
-      `    -d '{"name":"my-team","members":["me"]}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).token')`,
-    );
-    say(
-      `  BUNDLE=$(curl -s -X POST ${service.url}/api/competitions/${slug}/bundles -H "authorization: Bearer $TOKEN" \\`,
-    );
-    say(
-      `    -H 'content-type: application/zip' --data-binary @${service.demo.baselineBundle} | node -pe 'JSON.parse(require("fs").readFileSync(0)).bundle.id')`,
-    );
-    say(
-      `  curl -s -X POST ${service.url}/api/competitions/${slug}/submissions -H "authorization: Bearer $TOKEN" \\`,
-    );
-    say(`    -H 'content-type: application/json' -d "{\\"bundleId\\":\\"$BUNDLE\\"}"`);
-    say(`  curl -s ${service.url}/api/competitions/${slug}/leaderboard`);
+    say(`  export SKETCHBOARD_SERVER=${service.url}`);
+    say(`  node core/cli/bin.mjs register ${slug} --team my-team --member me    # prints your token once`);
+    say('  export SKETCHBOARD_TOKEN=<the token>');
+    say(`  node core/cli/bin.mjs submit ${service.demo.baselineBundle} --competition ${slug}`);
+    say(`  node core/cli/bin.mjs leaderboard ${slug}`);
   }
   say();
   say('Ctrl-C stops it (running scoring jobs finish or are handed back).');
