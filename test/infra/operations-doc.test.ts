@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { S3_BLOB_DEFAULTS } from '../../functions/blob-s3.js';
 import { ENV_NAMES, envDefault } from '../../functions/env.js';
-import { QUEUE_DEFAULTS } from '../../functions/queue.js';
+import { QUEUE_DEFAULTS, recoverySeconds } from '../../functions/queue.js';
 import { type Facts, loadFacts } from './facts.js';
 import { buildModel, loadRawInfra, REPO } from './manifest-model.js';
 
@@ -33,7 +33,9 @@ function quotes(f: Facts, scorerGraceSeconds: number): string[] {
     `up to ${QUEUE_DEFAULTS.retryDelayMaxSeconds} s`,
     `\`SKETCHBOARD_SCORER_TIMEOUT_SECONDS\` + ${QUEUE_DEFAULTS.expireSlackSeconds} s is expired`,
     `heartbeat stops for ${QUEUE_DEFAULTS.heartbeatSeconds} s`,
-    `retries it after ${QUEUE_DEFAULTS.heartbeatSeconds} s`,
+    `retries it within about ${recoverySeconds({})} s`,
+    `elsewhere within about ${recoverySeconds({})} s`,
+    `monitor (every ${QUEUE_DEFAULTS.monitorIntervalSeconds} s)`,
     `after ${f.stopGraceMs / 1000} s (\`STOP_GRACE_MS\``,
     `\`terminationGracePeriodSeconds: ${scorerGraceSeconds}\``,
     `\`stop_grace_period: ${scorerGraceSeconds}s\``,
