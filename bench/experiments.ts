@@ -56,78 +56,95 @@ async function evaluate(run: string): Promise<RunEvaluation> {
   return evaluateRun(run, data);
 }
 
-say(
-  `generate ${scale.classes} classes × (${scale.trainPerClass} train + ${scale.testPerClass} test) in ${data}`,
-);
-await generateExperimentData(data, scale);
-const flips = await train('cnn-flips', cnnArgs(scale, data, path.join(work, 'cnn-flips'), 'flips'));
-const none = await train('cnn-none', cnnArgs(scale, data, path.join(work, 'cnn-none'), 'none'));
-const evFlips = await evaluate(flips);
-const evNone = await evaluate(none);
+async function main(): Promise<void> {
+  say(
+    `generate ${scale.classes} classes × (${scale.trainPerClass} train + ${scale.testPerClass} test) in ${data}`,
+  );
+  await generateExperimentData(data, scale);
+  const flips = await train('cnn-flips', cnnArgs(scale, data, path.join(work, 'cnn-flips'), 'flips'));
+  const none = await train('cnn-none', cnnArgs(scale, data, path.join(work, 'cnn-none'), 'none'));
+  const evFlips = await evaluate(flips);
+  const evNone = await evaluate(none);
 
-const backbone = path.join(work, 'backbone.onnx');
-const featureDim = await backboneFromRun(flips, 0, backbone);
-say(`backbone: ${path.basename(flips)} fold 0 cut before its classifier, d = ${featureDim}`);
-const heads = new Map<string, RunEvaluation>();
-for (const head of ['linear', 'mlp3']) {
-  const args = [
-    ...['--data', data, '--out', path.join(work, `head-${head}`), '--model', 'head', '--backbone', backbone],
-    ...['--head', head, '--curriculum', 'none', '--folds', String(scale.folds)],
-    ...[
-      '--epochs',
-      String(scale.headEpochs),
-      '--seed',
-      String(scale.seed),
-      '--parallel',
-      String(scale.parallel),
-    ],
-  ];
-  heads.set(head, await evaluate(await train(`head-${head}`, args)));
+  const backbone = path.join(work, 'backbone.onnx');
+  const featureDim = await backboneFromRun(flips, 0, backbone);
+  say(`backbone: ${path.basename(flips)} fold 0 cut before its classifier, d = ${featureDim}`);
+  const heads = new Map<string, RunEvaluation>();
+  for (const head of ['linear', 'mlp3']) {
+    const args = [
+      ...[
+        '--data',
+        data,
+        '--out',
+        path.join(work, `head-${head}`),
+        '--model',
+        'head',
+        '--backbone',
+        backbone,
+      ],
+      ...['--head', head, '--curriculum', 'none', '--folds', String(scale.folds)],
+      ...[
+        '--epochs',
+        String(scale.headEpochs),
+        '--seed',
+        String(scale.seed),
+        '--parallel',
+        String(scale.parallel),
+      ],
+    ];
+    heads.set(head, await evaluate(await train(`head-${head}`, args)));
+  }
+
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const ci = (g: TestGroup) => `${pct(g.soft.accuracy)} (${pct(g.soft.ci[0])}–${pct(g.soft.ci[1])})`;
+  const gain = (g: TestGroup) =>
+    `${g.soft.accuracy >= g.meanSingle ? '+' : ''}${(100 * (g.soft.accuracy - g.meanSingle)).toFixed(1)} pp`;
+  const row = (what: string, run: string, group: string, ev: RunEvaluation) => {
+    const g = ev.get(group);
+    if (!g) return `| ${what} | ${run} | ${group} | 0 | – | – | – | – |`;
+    return `| ${what} | ${run} | ${group} | ${g.images} | ${pct(g.meanSingle)} | ${ci(g)} | ${pct(g.hard.accuracy)} | ${gain(g)} |`;
+  };
+  const ALL = 'all test images';
+  const table = [
+    `Generated set: ${scale.classes} classes, ${scale.trainPerClass} train + ${scale.testPerClass} test images per class, ` +
+      `${pct(scale.testTransformShare)} of test images flipped/rotated, seed ${scale.seed}; ${scale.folds} folds, ` +
+      `${scale.epochs} epochs (heads ${scale.headEpochs}), input ${scale.inputSize}×${scale.inputSize}, ResNet width ${scale.width}. ` +
+      `Soft vote with its 95% Wilson CI.`,
+    '',
+    '| experiment | run | test images | n | mean single fold | soft vote (95% CI) | hard vote | soft − mean |',
+    '|---|---|---|---|---|---|---|---|',
+    row('(a) fold ensemble', 'CNN, flips aug', ALL, evFlips),
+    row('(a) fold ensemble', 'CNN, no aug', ALL, evNone),
+    row('(b) flip aug', 'CNN, flips aug', VFLIP_GROUP, evFlips),
+    row('(b) no aug', 'CNN, no aug', VFLIP_GROUP, evNone),
+    row('(b) context', 'CNN, flips aug', 'untransformed', evFlips),
+    row('(b) context', 'CNN, no aug', 'untransformed', evNone),
+    row('(c) linear head', `frozen CNN features, d = ${featureDim}`, ALL, heads.get('linear')!),
+    row('(c) mlp3 head', `frozen CNN features, d = ${featureDim}`, ALL, heads.get('mlp3')!),
+    '',
+    `Backbone for (c): fold 0 of the flips-augmented CNN run (trained on 80% of the training images), cut before ` +
+      `its classifier at the global-average-pooled features; heads trained without augmentation on cached features. ` +
+      `Total time ${((Date.now() - started) / 60000).toFixed(1)} min.`,
+  ].join('\n');
+  const json = Object.fromEntries(
+    [
+      ['cnn-flips', evFlips],
+      ['cnn-none', evNone],
+      ['head-linear', heads.get('linear')!],
+      ['head-mlp3', heads.get('mlp3')!],
+    ].map(([k, ev]) => [k as string, Object.fromEntries(ev as RunEvaluation)]),
+  );
+  await writeFile(path.join(work, 'experiments.md'), `${table}\n`);
+  await writeFile(
+    path.join(work, 'experiments.json'),
+    `${JSON.stringify({ scale, featureDim, runs: json }, null, 2)}\n`,
+  );
+  process.stdout.write(`${table}\n`);
+  say(`written ${path.join(work, 'experiments.md')}`);
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const ci = (g: TestGroup) => `${pct(g.soft.accuracy)} (${pct(g.soft.ci[0])}–${pct(g.soft.ci[1])})`;
-const gain = (g: TestGroup) =>
-  `${g.soft.accuracy >= g.meanSingle ? '+' : ''}${(100 * (g.soft.accuracy - g.meanSingle)).toFixed(1)} pp`;
-const row = (what: string, run: string, group: string, ev: RunEvaluation) => {
-  const g = ev.get(group);
-  if (!g) return `| ${what} | ${run} | ${group} | 0 | – | – | – | – |`;
-  return `| ${what} | ${run} | ${group} | ${g.images} | ${pct(g.meanSingle)} | ${ci(g)} | ${pct(g.hard.accuracy)} | ${gain(g)} |`;
-};
-const ALL = 'all test images';
-const table = [
-  `Generated set: ${scale.classes} classes, ${scale.trainPerClass} train + ${scale.testPerClass} test images per class, ` +
-    `${pct(scale.testTransformShare)} of test images flipped/rotated, seed ${scale.seed}; ${scale.folds} folds, ` +
-    `${scale.epochs} epochs (heads ${scale.headEpochs}), input ${scale.inputSize}×${scale.inputSize}, ResNet width ${scale.width}. ` +
-    `Soft vote with its 95% Wilson CI.`,
-  '',
-  '| experiment | run | test images | n | mean single fold | soft vote (95% CI) | hard vote | soft − mean |',
-  '|---|---|---|---|---|---|---|---|',
-  row('(a) fold ensemble', 'CNN, flips aug', ALL, evFlips),
-  row('(a) fold ensemble', 'CNN, no aug', ALL, evNone),
-  row('(b) flip aug', 'CNN, flips aug', VFLIP_GROUP, evFlips),
-  row('(b) no aug', 'CNN, no aug', VFLIP_GROUP, evNone),
-  row('(b) context', 'CNN, flips aug', 'untransformed', evFlips),
-  row('(b) context', 'CNN, no aug', 'untransformed', evNone),
-  row('(c) linear head', `frozen CNN features, d = ${featureDim}`, ALL, heads.get('linear')!),
-  row('(c) mlp3 head', `frozen CNN features, d = ${featureDim}`, ALL, heads.get('mlp3')!),
-  '',
-  `Backbone for (c): fold 0 of the flips-augmented CNN run (trained on 80% of the training images), cut before ` +
-    `its classifier at the global-average-pooled features; heads trained without augmentation on cached features. ` +
-    `Total time ${((Date.now() - started) / 60000).toFixed(1)} min.`,
-].join('\n');
-const json = Object.fromEntries(
-  [
-    ['cnn-flips', evFlips],
-    ['cnn-none', evNone],
-    ['head-linear', heads.get('linear')!],
-    ['head-mlp3', heads.get('mlp3')!],
-  ].map(([k, ev]) => [k as string, Object.fromEntries(ev as RunEvaluation)]),
-);
-await writeFile(path.join(work, 'experiments.md'), `${table}\n`);
-await writeFile(
-  path.join(work, 'experiments.json'),
-  `${JSON.stringify({ scale, featureDim, runs: json }, null, 2)}\n`,
-);
-process.stdout.write(`${table}\n`);
-say(`written ${path.join(work, 'experiments.md')}`);
+// Caught here: TF.js's wasm module turns an unhandled rejection into a crash that prints its whole source.
+main().catch((err: unknown) => {
+  process.stderr.write(`experiments failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
