@@ -59,14 +59,19 @@ export class SketchboardClient {
     const headers = new Headers(init.headers);
     if (this.token !== undefined && !headers.has('authorization'))
       headers.set('authorization', `Bearer ${this.token}`);
-    let response: Response;
-    try {
-      response = await fetch(`${this.server}${path}`, { ...init, headers });
-    } catch (err) {
-      if (err instanceof ClientError) throw err;
-      const cause = (err as { cause?: unknown }).cause;
-      if (cause instanceof ClientError) throw cause;
-      throw unreachable(this.server, err);
+    const method = (init.method ?? 'GET').toUpperCase();
+    let response: Response | undefined;
+    // A GET that fails before any answer is tried once more on a fresh connection: a pooled keep-alive
+    // socket may have been closed by the server (e.g. after it answered an upload before reading it all).
+    for (let attempt = 0; response === undefined; attempt++) {
+      try {
+        response = await fetch(`${this.server}${path}`, { ...init, headers });
+      } catch (err) {
+        if (err instanceof ClientError) throw err;
+        const cause = (err as { cause?: unknown }).cause;
+        if (cause instanceof ClientError) throw cause;
+        if (method !== 'GET' || attempt > 0) throw unreachable(this.server, err);
+      }
     }
     if (!response.ok) throw await errorFromResponse(response, what);
     return response;
@@ -129,8 +134,21 @@ export class SketchboardClient {
     return this.#json(registerResponse, path, this.#post({ name, members }), 'register');
   }
 
-  /** `POST /api/competitions/:slug/bundles`: streams the zip from disk (never read whole), reporting bytes sent. */
+  /**
+   * `POST /api/competitions/:slug/bundles`: streams the zip from disk (never read whole), reporting bytes sent.
+   * A connection that fails before any answer (e.g. a pooled keep-alive socket the server had already closed)
+   * is retried once on a fresh one: bundles are content-addressed, so a repeated upload returns the same bundle.
+   */
   async uploadBundle(slug: string, zipPath: string, options: FileBodyOptions = {}): Promise<UploadedBundle> {
+    try {
+      return await this.#uploadOnce(slug, zipPath, options);
+    } catch (err) {
+      if (!(err instanceof ClientError) || err.apiCode !== 'unreachable') throw err;
+      return await this.#uploadOnce(slug, zipPath, options);
+    }
+  }
+
+  async #uploadOnce(slug: string, zipPath: string, options: FileBodyOptions): Promise<UploadedBundle> {
     const file = await fileBody(zipPath, options);
     try {
       return await this.#json(
