@@ -1,11 +1,11 @@
 // generateSketchDataset and `sketchboard gen`: layout, determinism, transform share, output-folder rules, CLI exits.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../core/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCompetitionDir } from '../../core/data/competition.js';
 import { readCsv } from '../../core/data/csv.js';
 import { generateSketchDataset, isGeneratedSet, SKETCH_CLASSES } from '../../core/data/generate.js';
+import { runCli } from '../helpers/cli.js';
 import { expectDataError, put, removeDir, tempDir } from './fixtures.js';
 
 let root: string;
@@ -96,24 +96,7 @@ describe('generateSketchDataset', () => {
 });
 
 describe('sketchboard gen', () => {
-  async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-      out += String(s);
-      return true;
-    });
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-      err += String(s);
-      return true;
-    });
-    try {
-      return { code: await main(argv), out, err };
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
-  }
+  const run = runCli;
 
   it.each([
     [[], /missing required option --out/],

@@ -2,33 +2,16 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../core/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestItem } from '../../core/data/layout.js';
+import { runCli } from '../helpers/cli.js';
 import { sketchSet, tinyNet, writeManifest, writeOnnx } from './fixtures.js';
 
 let root: string;
 let items: TestItem[];
 
 /** Run the CLI, capturing stdout and stderr. */
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = (...argv: string[]) => runCli(argv);
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'sb-cli-'));

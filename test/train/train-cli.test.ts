@@ -1,10 +1,10 @@
 // `sketchboard train`: config-file and flag errors (exit 2), flags over the file, --fold, --parallel = sequential.
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../core/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint, readRun } from '../../core/train/run.js';
 import { removeDir, tempDir } from '../data/fixtures.js';
+import { runCli } from '../helpers/cli.js';
 import { maxDiff, tinyData } from './trainer-fixtures.js';
 
 let root: string;
@@ -16,25 +16,8 @@ beforeAll(async () => {
 });
 afterAll(() => removeDir(root));
 
-/** Runs the CLI in-process, capturing what it writes. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(['train', ...args]), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+/** Runs `sketchboard train ...args` in-process, capturing what it writes. */
+const cli = (args: string[]) => runCli(['train', ...args]);
 
 const TINY = ['--folds', '2', '--size', '24', '--width', '4', '--batch-size', '4', '--seed', '3'];
 const TINY2 = [...TINY, '--epochs', '2', '--curriculum', 'flips', '--scheduler', 'step', '--lr', '0.01'];
