@@ -3,7 +3,7 @@
 //   npx tsx bench/score.ts [--images 2000] [--classes 20] [--size 96] [--members 3] [--repeat 3]
 //
 // Not a test: prints figures. The same generated bundle and images are run three ways, alternating:
-//   predict (CLI)   `node core/cli/bin.mjs predict BUNDLE --data DIR --out output.csv`, whole process
+//   predict (CLI)   `node functions/cli/bin.mjs predict BUNDLE --data DIR --out output.csv`, whole process
 //   predict (lib)   openBundle + predictBundle in this process (runtimes already imported)
 //   scorer          scoreAttempt on embedded PGlite: claim, labels, sandboxed child (model load,
 //                   prediction), accuracy, output.csv to the blob store, result write; two ways:
@@ -25,11 +25,10 @@ import { packBundle } from '../core/bundle/pack.js';
 import { generateSketchDataset } from '../core/data/generate.js';
 import { loadTestLabels } from '../core/data/layout.js';
 import { DEFAULT_BATCH_SIZE, predictBundle } from '../core/predict/predictor.js';
-import { bundleKey, createLocalBlobStore } from '../functions/blob.js';
 import { openDatabase } from '../functions/db/client.js';
-import { startQueue } from '../functions/queue.js';
+import { startQueue } from '../functions/queue/queue.js';
 import { scoreAttempt } from '../functions/scorer/attempt.js';
-import { RunnerPool } from '../functions/scorer/pool.js';
+import { RunnerPool } from '../functions/scorer/sandbox/pool.js';
 import { scorerDeps } from '../functions/scorer/worker.js';
 import {
   createCompetition,
@@ -37,6 +36,7 @@ import {
   registerTeam,
   triggerSubmission,
 } from '../functions/services/index.js';
+import { bundleKey, createLocalBlobStore } from '../functions/storage/blob.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -52,7 +52,7 @@ const testPerClass = Math.ceil(Number(args.images) / classes);
 const size = Number(args.size);
 const threads = availableParallelism();
 const root = join(tmpdir(), `sketchboard-bench-score-${size}-${classes}x${testPerClass}`);
-const BIN = fileURLToPath(new URL('../core/cli/bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../functions/cli/bin.mjs', import.meta.url));
 
 /** A small CNN member (conv-relu-pool ×2, GAP, dense), seeded. */
 function member(seed: number): Uint8Array {

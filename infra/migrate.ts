@@ -1,9 +1,9 @@
 // One-shot schema set-up for compose and Kubernetes: drizzle migrations plus pg-boss's schema and queues, then exit.
 //   node --import tsx infra/migrate.ts      (same environment as `sketchboard serve` / `sketchboard scorer`)
 import { errorMessage } from '../core/errors.js';
+import { loadEnv } from '../functions/config/env.js';
 import { openDatabase } from '../functions/db/client.js';
-import { loadEnv } from '../functions/env.js';
-import { startQueue } from '../functions/queue.js';
+import { startQueue } from '../functions/queue/queue.js';
 
 /**
  * Applies pending migrations and creates (or re-configures) the scoring queues, so that replicas

@@ -2,7 +2,7 @@
 //   node --import tsx infra/probe.ts [--queue] [--timeout-ms 5000]      exit 0 healthy, 1 unhealthy, 2 misused
 import postgres from 'postgres';
 import { errorMessage } from '../core/errors.js';
-import { SCORE_QUEUE } from '../functions/queue.js';
+import { SCORE_QUEUE } from '../functions/queue/queue.js';
 
 /** pg-boss's default schema, where `startQueue` creates the queues. */
 const BOSS_SCHEMA = 'pgboss';

@@ -1,5 +1,5 @@
 // Chaining transforms: `compose` applies a list in order, each with its own probability and its own random stream.
-import { mixSeed } from '../data/sketch/rng.js';
+import { mixSeed } from '../rng.js';
 import { applyToImages, Rng, type SampleShape, type Transform } from './transform.js';
 
 /**

@@ -1,6 +1,7 @@
 // Curriculum augmentation: which transforms and which LR factor apply at each epoch, from stages by epoch.
-import { mixSeed } from '../data/sketch/rng.js';
+
 import { SketchboardError } from '../errors.js';
+import { mixSeed } from '../rng.js';
 import { compose } from './compose.js';
 import {
   type CurriculumInput,

@@ -1,10 +1,10 @@
 // The augmentation transform contract: image shapes, seeding per sample, probability, sample-or-batch application.
 import type { Tensor } from '../backends/types.js';
-import { mixSeed, Rng } from '../data/sketch/rng.js';
 import { SketchboardError } from '../errors.js';
+import { mixSeed, Rng } from '../rng.js';
 
 export type { Tensor } from '../backends/types.js';
-export { Rng } from '../data/sketch/rng.js';
+export { Rng } from '../rng.js';
 
 /** Paper white: the value every transform writes where it has no source pixel. */
 export const WHITE = 1;

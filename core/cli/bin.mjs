@@ -1,17 +1,5 @@
 #!/usr/bin/env node
-// Entry point of the `sketchboard` command: registers the TypeScript loader, then runs the CLI.
-import { register } from 'tsx/esm/api';
+// The core CLI without the server verbs (participant and local verbs): what parallel training children run.
+import { boot } from './boot.mjs';
 
-register();
-// `sketchboard help | head`: a closed pipe is not an error.
-process.stdout.on('error', (err) => {
-  if (err.code === 'EPIPE') process.exit(0);
-  throw err;
-});
-const { main } = await import('./main.ts');
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (err) {
-  process.stderr.write(`sketchboard: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-}
+await boot(new URL('./main.ts', import.meta.url));

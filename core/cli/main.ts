@@ -1,17 +1,16 @@
-// The `sketchboard` command: dispatches to one module per verb; usage errors exit 2 without a stack trace.
+// The participant and local verbs (no server): a verb table, and the dispatcher every `sketchboard` entry uses.
 import { errorMessage, isSketchboardError } from '../errors.js';
 import { type Command, UsageError } from './args.js';
 
 /** Verb → lazy loader of its module, so a verb only loads the runtimes it needs. */
-const COMMANDS: Record<string, () => Promise<Command>> = {
+export type CommandTable = Record<string, () => Promise<Command>>;
+
+/** The verbs of core/: everything a participant runs locally or against a server over HTTP. */
+export const CORE_COMMANDS: CommandTable = {
   gen: async () => (await import('./gen.js')).command,
   pack: async () => (await import('./pack.js')).command,
   predict: async () => (await import('./predict.js')).command,
   evaluate: async () => (await import('./evaluate.js')).command,
-  demo: async () => (await import('./demo.js')).command,
-  serve: async () => (await import('./serve.js')).command,
-  scorer: async () => (await import('./scorer.js')).command,
-  score: async () => (await import('./score.js')).command,
   train: async () => (await import('./train.js')).command,
   report: async () => (await import('./report.js')).command,
   register: async () => (await import('./register.js')).command,
@@ -20,9 +19,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   finals: async () => (await import('./finals.js')).command,
 };
 
-async function printHelp(): Promise<void> {
+async function printHelp(commands: CommandTable): Promise<void> {
   const lines = ['Usage: sketchboard <command> [options]', '', 'Commands:'];
-  for (const load of Object.values(COMMANDS)) {
+  for (const load of Object.values(commands)) {
     const cmd = await load();
     lines.push(`  ${cmd.name.padEnd(10)} ${cmd.summary}`);
   }
@@ -30,19 +29,26 @@ async function printHelp(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** Run the CLI with the given argv (without node and script). Returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Run one verb of `commands` with the given argv (without node and script). Returns the exit code:
+ * usage errors exit 2 with the verb's usage, expected errors 1 with one line, never a stack trace
+ * (unless SKETCHBOARD_DEBUG is set).
+ *
+ * @example
+ * process.exitCode = await runCli(CORE_COMMANDS, ['gen', '--out', 'data']);
+ */
+export async function runCli(commands: CommandTable, argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
     const target = verb === 'help' ? rest[0] : undefined;
-    if (target && COMMANDS[target]) {
-      process.stdout.write(`${(await COMMANDS[target]()).usage}\n`);
+    if (target && commands[target]) {
+      process.stdout.write(`${(await commands[target]()).usage}\n`);
       return 0;
     }
-    await printHelp();
+    await printHelp(commands);
     return verb === undefined ? 2 : 0;
   }
-  const load = COMMANDS[verb];
+  const load = commands[verb];
   if (!load) {
     process.stderr.write(`sketchboard: unknown command "${verb}". Run \`sketchboard help\` for the list.\n`);
     return 2;
@@ -69,16 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Run directly (`tsx core/cli/main.ts ...`); bin.mjs, the installed command, calls main() itself.
-const isEntry = process.argv[1] !== undefined && /core[\\/]cli[\\/]main\.ts$/.test(process.argv[1]);
-if (isEntry) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err) => {
-      process.stderr.write(`sketchboard: ${errorMessage(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
+/** The core CLI (participant and local verbs only): what `core/cli/bin.mjs` and training children run. */
+export function main(argv: string[]): Promise<number> {
+  return runCli(CORE_COMMANDS, argv);
 }

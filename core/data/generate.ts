@@ -4,12 +4,12 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { SketchboardError } from '../errors.js';
+import { mixSeed, Rng } from '../rng.js';
 import { writeCsv } from './csv.js';
 import { mapLimit, writeFileAtomic } from './io.js';
 import { LAYOUT_FILES } from './layout.js';
 import { SKETCH_CLASSES } from './sketch/classes.js';
 import { randomTransform, renderSketch } from './sketch/render.js';
-import { mixSeed, Rng } from './sketch/rng.js';
 
 export { SKETCH_CLASSES };
 

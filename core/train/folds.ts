@@ -2,8 +2,8 @@
 import path from 'node:path';
 import { readCsv, writeCsv } from '../data/csv.js';
 import type { TrainItem } from '../data/layout.js';
-import { mixSeed, Rng } from '../data/sketch/rng.js';
 import { SketchboardError } from '../errors.js';
+import { mixSeed, Rng } from '../rng.js';
 
 /** The folds file of a run folder. */
 export const FOLDS_FILE = 'folds.csv';

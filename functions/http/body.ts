@@ -1,7 +1,7 @@
 // Request parsing at the edge: content types, size-capped JSON bodies, zod validation of bodies, params, queries.
 import type { z } from 'zod';
+import { readChunks } from '../intake/upload.js';
 import { HttpError } from './errors.js';
-import { readChunks } from './upload.js';
 
 /** Largest JSON body any route accepts. */
 export const MAX_JSON_BYTES = 64 * 1024;

@@ -2,9 +2,9 @@
 import type { Context } from 'hono';
 import type { Manifest } from '../../core/bundle/manifest.js';
 import type { log } from '../../core/log.js';
-import type { BlobStore } from '../blob.js';
 import type { ServiceContext } from '../services/context.js';
 import type { TeamIdentity } from '../services/views.js';
+import type { BlobStore } from '../storage/blob.js';
 
 export type { TeamIdentity };
 

@@ -6,10 +6,9 @@ import type { RuntimeStamp as ModelStamp } from '../../core/backends/types.js';
 import { errorMessage } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { writeOutputCsv } from '../../core/predict/output.js';
-import { type BlobStore, outputKey } from '../blob.js';
 import type { RuntimeStamp } from '../db/schema.js';
-import { StaleLeaseError } from '../errors.js';
 import type { ServiceContext } from '../services/context.js';
+import { StaleLeaseError } from '../services/errors.js';
 import {
   type AnswerKey,
   type Claim,
@@ -17,13 +16,14 @@ import {
   completeSubmission,
   failSubmission,
   loadAnswerKey,
-} from '../services/scoring.js';
+} from '../services/results.js';
+import { type BlobStore, outputKey } from '../storage/blob.js';
 import { memberAccuracy, splitAccuracy } from './accuracy.js';
-import { RunnerChild } from './child.js';
 import { InfraError, infraFailure, type RunFailure } from './failures.js';
-import type { RunnerPool } from './pool.js';
-import type { RunOptions } from './protocol.js';
-import { runSandboxed, type SandboxInput, type SandboxLimits } from './supervisor.js';
+import { RunnerChild } from './sandbox/child.js';
+import type { RunnerPool } from './sandbox/pool.js';
+import type { RunOptions } from './sandbox/protocol.js';
+import { runSandboxed, type SandboxInput, type SandboxLimits } from './sandbox/supervisor.js';
 
 /** What a scoring attempt needs: services (db, clock), blobs, the server's fixed limits and runtime options. */
 export type ScorerDeps = {

@@ -1,9 +1,9 @@
 // Opens what a scorer process needs on its own (database, blobs, optionally the queue) and builds attempt dependencies.
 
-import { type BlobStore, createBlobStore } from '../blob.js';
+import type { Env } from '../config/env.js';
 import { type Database, openDatabase } from '../db/client.js';
-import type { Env } from '../env.js';
-import { type JobQueue, startQueue } from '../queue.js';
+import { type JobQueue, startQueue } from '../queue/queue.js';
+import { type BlobStore, createBlobStore } from '../storage/blob.js';
 
 /** A scorer process's connections; `close` releases them in order. */
 export type ScorerParts = { database: Database; blobs: BlobStore; queue?: JobQueue; close(): Promise<void> };

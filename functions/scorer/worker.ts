@@ -2,9 +2,8 @@
 import { availableParallelism } from 'node:os';
 import { log } from '../../core/log.js';
 import { DEFAULT_BATCH_SIZE } from '../../core/predict/predictor.js';
-import type { BlobStore } from '../blob.js';
+import { type Env, envDefault } from '../config/env.js';
 import type { Db } from '../db/client.js';
-import { type Env, envDefault } from '../env.js';
 import {
   attemptOf,
   isLastAttempt,
@@ -12,13 +11,14 @@ import {
   SCORE_DEAD_QUEUE,
   SCORE_QUEUE,
   type ScoreJobData,
-} from '../queue.js';
+} from '../queue/queue.js';
 import type { ServiceContext } from '../services/context.js';
-import { abandonSubmission } from '../services/scoring.js';
+import { abandonSubmission } from '../services/results.js';
+import type { BlobStore } from '../storage/blob.js';
 import { type AttemptOutcome, type ScorerDeps, scoreAttempt } from './attempt.js';
-import { RunnerPool } from './pool.js';
-import type { RunOptions } from './protocol.js';
-import type { SandboxLimits } from './supervisor.js';
+import { RunnerPool } from './sandbox/pool.js';
+import type { RunOptions } from './sandbox/protocol.js';
+import type { SandboxLimits } from './sandbox/supervisor.js';
 
 /**
  * Default grace period on stop before running children are killed and their jobs handed back: the

@@ -2,8 +2,8 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { Manifest } from '../../core/bundle/manifest.js';
 import { bundles, competitions, teams } from '../db/schema.js';
-import { ServiceError } from '../errors.js';
 import { isUuid, nowOf, type ServiceContext } from './context.js';
+import { ServiceError } from './errors.js';
 import { type BundleView, toBundleView } from './views.js';
 
 /** A bundle the HTTP layer has streamed to disk, validated, and put in the blob store. */

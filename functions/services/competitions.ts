@@ -1,8 +1,8 @@
 // Competitions: create one from a loaded dataset (split fixed then), list and read them without labels.
 import { asc, desc, eq } from 'drizzle-orm';
 import { competitions, type Split, testItems } from '../db/schema.js';
-import { isUniqueViolation, ServiceError } from '../errors.js';
 import { nowOf, type ServiceContext } from './context.js';
+import { isUniqueViolation, ServiceError } from './errors.js';
 import { stratifiedSplit } from './split.js';
 import { type CompetitionView, toCompetitionView } from './views.js';
 

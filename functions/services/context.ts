@@ -1,6 +1,6 @@
 // What every service function receives: the database, the queue, the host token, limits and the clock.
 import type { Db } from '../db/client.js';
-import type { JobQueue } from '../queue.js';
+import type { JobQueue } from '../queue/queue.js';
 
 /**
  * Dependencies of the services. Build one at start-up and pass it to every call; tests set `now`

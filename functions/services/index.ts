@@ -35,6 +35,7 @@
 // `viewer` is H7's Principal ({ kind: 'host' } | { kind: 'team', team: { id } } | { kind: 'anonymous' }).
 // Views never contain labels, per-item splits, token hashes, dataset paths or the split seed.
 
+export { abandonSubmission, drainDeadLetters } from '../queue/dead-letters.js';
 export { findBundleBySha, getBundle, listBundles, type NewBundle, recordBundle } from './bundles.js';
 export {
   COMPETITION_DEFAULTS,
@@ -45,8 +46,6 @@ export {
   type NewCompetition,
 } from './competitions.js';
 export { nowOf, type ServiceContext, utcDayStart, type Viewer } from './context.js';
-export { abandonSubmission, drainDeadLetters } from './dead-letters.js';
-export { type Leaderboard, type LeaderboardRow, type LeaderboardSplit, leaderboard } from './leaderboard.js';
 export {
   type AnswerKey,
   type Claim,
@@ -57,8 +56,9 @@ export {
   failSubmission,
   loadAnswerKey,
   type ScoreResults,
-} from './scoring.js';
+} from './results.js';
 export { stratifiedSplit } from './split.js';
+export { type Leaderboard, type LeaderboardRow, type LeaderboardSplit, leaderboard } from './standings.js';
 export {
   getSubmission,
   listSubmissions,

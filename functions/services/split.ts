@@ -1,5 +1,5 @@
 // Seeded, stratified public/private split of a competition's test items (fixed at creation).
-import { Rng } from '../../core/data/sketch/rng.js';
+import { Rng } from '../../core/rng.js';
 import type { Split } from '../db/schema.js';
 
 /** One test item as the splitter sees it. */

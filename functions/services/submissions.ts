@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { bundles, competitions, type SubmissionRow, submissions, teams } from '../db/schema.js';
-import { ServiceError } from '../errors.js';
 import { isUuid, nowOf, type ServiceContext, utcDayStart, type Viewer } from './context.js';
+import { ServiceError } from './errors.js';
 import { phaseOf, type SubmissionView, toSubmissionView } from './views.js';
 
 export type TriggerInput = { teamId: string; bundleId: string; idempotencyKey?: string };

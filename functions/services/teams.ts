@@ -2,9 +2,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { competitions, teams } from '../db/schema.js';
-import { isUniqueViolation, ServiceError } from '../errors.js';
 import { competitionRow } from './competitions.js';
 import { nowOf, type ServiceContext } from './context.js';
+import { isUniqueViolation, ServiceError } from './errors.js';
 import { phaseOf, type TeamIdentity, type TeamView, toTeamView } from './views.js';
 
 /** Prefix of every team token (host tokens generated in embedded mode start with `sbh_`). */

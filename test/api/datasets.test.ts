@@ -18,7 +18,7 @@ import { basename, dirname, join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { competitions } from '../../functions/db/schema.js';
-import { imagesDirOf, linkOrCopy, withTestImages } from '../../functions/http/test-images.js';
+import { imagesDirOf, linkOrCopy, withTestImages } from '../../functions/intake/test-images.js';
 import { drivers } from '../helpers/db.js';
 import { type Harness, HOST, openHarness, zipDir } from './fixtures.js';
 import { call, createCompetition, expectError, slug } from './flow.js';

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ZipFile } from 'yazl';
 import { generateSketchDataset } from '../../core/data/generate.js';
-import { createApp } from '../../functions/app.js';
-import { type BlobStore, createLocalBlobStore } from '../../functions/blob.js';
+import { createApp } from '../../functions/http/app.js';
 import type { ApiConfig } from '../../functions/http/context.js';
 import { scoreAttempt } from '../../functions/scorer/attempt.js';
+import { type BlobStore, createLocalBlobStore } from '../../functions/storage/blob.js';
 import { encodeModel } from '../backends/onnx-fixtures.js';
 import { type DriverName, openTestServices } from '../helpers/db.js';
 

@@ -4,11 +4,11 @@ import { HTTPException } from 'hono/http-exception';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { SketchboardError } from '../../core/errors.js';
-import { bearerToken } from '../../functions/http/auth.js';
 import { readJson } from '../../functions/http/body.js';
 import type { AppEnv } from '../../functions/http/context.js';
 import { ERROR_STATUS, errorHandler, HttpError, onNotFound } from '../../functions/http/errors.js';
-import { requestId } from '../../functions/http/request-id.js';
+import { bearerToken } from '../../functions/http/middleware/auth.js';
+import { requestId } from '../../functions/http/middleware/request-id.js';
 
 const schema = z.strictObject({ name: z.string().min(1), size: z.number().int().optional() });
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../functions/http/errors.js';
-import { multipartBoundary, readMultipart } from '../../functions/http/multipart.js';
-import { removeStale, streamBodyToFile } from '../../functions/http/upload.js';
+import { multipartBoundary, readMultipart } from '../../functions/intake/multipart.js';
+import { removeStale, streamBodyToFile } from '../../functions/intake/upload.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const BIN = fileURLToPath(new URL('../../core/cli/bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../functions/cli/bin.mjs', import.meta.url));
 let dir: string;
 let linked: string;
 

@@ -4,10 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
-import { main } from '../../core/cli/main.js';
 import { SketchboardClient } from '../../core/client/client.js';
-import { loadEnv } from '../../functions/env.js';
-import { type RunningService, startService } from '../../functions/service.js';
+import { main } from '../../functions/cli/main.js';
+import { type RunningService, startService } from '../../functions/cli/service.js';
+import { loadEnv } from '../../functions/config/env.js';
 
 export type Harness = {
   service: RunningService;

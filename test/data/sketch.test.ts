@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mapLimit } from '../../core/data/io.js';
 import { SKETCH_CLASSES } from '../../core/data/sketch/classes.js';
 import { randomTransform, renderSketch, transformToSvg } from '../../core/data/sketch/render.js';
-import { Rng } from '../../core/data/sketch/rng.js';
+import { Rng } from '../../core/rng.js';
 
 const SIZE = 32;
 

@@ -9,7 +9,7 @@ import {
   SCORE_QUEUE,
   scoreQueueSettings,
   startQueue,
-} from '../../functions/queue.js';
+} from '../../functions/queue/queue.js';
 import { drivers, openTestDatabase, type TestDatabase } from '../helpers/db.js';
 
 const OPTIONS: QueueOptions = { maxAttempts: 3, timeoutSeconds: 60, supervise: false };

@@ -1,8 +1,8 @@
 // Scorer-side rules over every driver: leases, retries, dead letters, atomic enqueue, job recovery;
 // then what teams see: hidden private scores, finals, leaderboards with ties.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isServiceError, type ServiceErrorCode, StaleLeaseError } from '../../functions/errors.js';
-import { attemptOf, SCORE_QUEUE, type ScoreJobData } from '../../functions/queue.js';
+import { attemptOf, SCORE_QUEUE, type ScoreJobData } from '../../functions/queue/queue.js';
+import { isServiceError, type ServiceErrorCode, StaleLeaseError } from '../../functions/services/errors.js';
 import {
   abandonSubmission,
   claimSubmission,

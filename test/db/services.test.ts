@@ -2,8 +2,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teams, testItems } from '../../functions/db/schema.js';
-import { isServiceError, type ServiceErrorCode } from '../../functions/errors.js';
-import { SCORE_QUEUE, type ScoreJobData } from '../../functions/queue.js';
+import { SCORE_QUEUE, type ScoreJobData } from '../../functions/queue/queue.js';
+import { isServiceError, type ServiceErrorCode } from '../../functions/services/errors.js';
 import {
   authenticate,
   claimSubmission,

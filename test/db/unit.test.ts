@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleKey, createLocalBlobStore, isBlobKey, outputKey } from '../../functions/blob.js';
-import { ensureHostToken, loadEnv } from '../../functions/env.js';
-import { isServiceError } from '../../functions/errors.js';
+import { ensureHostToken, loadEnv } from '../../functions/config/env.js';
+import { isServiceError } from '../../functions/services/errors.js';
 import { stratifiedSplit } from '../../functions/services/split.js';
+import { bundleKey, createLocalBlobStore, isBlobKey, outputKey } from '../../functions/storage/blob.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../core/backends/index.js';
 import { listLeaves } from '../../core/bundle/manifest.js';
 import { openBundle } from '../../core/bundle/open.js';
-import { main } from '../../core/cli/main.js';
 import { generateSketchDataset } from '../../core/data/generate.js';
 import { loadTestLabels, loadTestSet } from '../../core/data/layout.js';
 import { predictBundle } from '../../core/predict/predictor.js';
 import { buildBaselineBundle } from '../../core/train/baseline.js';
+import { main } from '../../functions/cli/main.js';
 
 let dir: string;
 let data: string;

@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { demoSlug } from '../../core/cli/demo-flow.js';
-import { DEMO_TEAMS, teamPaths, trainArgs } from '../../core/cli/demo-teams.js';
-import { main } from '../../core/cli/main.js';
+import { demoSlug } from '../../functions/cli/demo-flow.js';
+import { DEMO_TEAMS, teamPaths, trainArgs } from '../../functions/cli/demo-teams.js';
+import { main } from '../../functions/cli/main.js';
 
 const training = { epochs: 8, size: 32, parallel: 2, seed: 1 };
 let dir: string;

@@ -1,6 +1,6 @@
 // Run the `sketchboard` CLI in-process with stdout and stderr captured (shared by the CLI tests).
 import { vi } from 'vitest';
-import { main } from '../../core/cli/main.js';
+import { main } from '../../functions/cli/main.js';
 
 export type CliRun = { code: number; out: string; err: string };
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { type Manifest, parseManifest } from '../../core/bundle/manifest.js';
 import { type Database, openDatabase } from '../../functions/db/client.js';
-import { type JobQueue, startQueue } from '../../functions/queue.js';
+import { type JobQueue, startQueue } from '../../functions/queue/queue.js';
 import {
   createCompetition,
   type NewCompetition,

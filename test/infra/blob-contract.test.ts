@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BlobStore, createLocalBlobStore } from '../../functions/blob.js';
-import { createS3BlobStore } from '../../functions/blob-s3.js';
-import { isServiceError } from '../../functions/errors.js';
+import { isServiceError } from '../../functions/services/errors.js';
+import { type BlobStore, createLocalBlobStore } from '../../functions/storage/blob.js';
+import { createS3BlobStore } from '../../functions/storage/s3.js';
 import { type FakeS3, startFakeS3 } from './fake-s3.js';
 
 const MiB = 1024 * 1024;

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createBlobStore } from '../../functions/blob.js';
-import { BlobStoreError, createS3BlobStore, type S3BlobOptions } from '../../functions/blob-s3.js';
-import { loadEnv } from '../../functions/env.js';
+import { loadEnv } from '../../functions/config/env.js';
+import { createBlobStore } from '../../functions/storage/blob.js';
+import { BlobStoreError, createS3BlobStore, type S3BlobOptions } from '../../functions/storage/s3.js';
 import { type FakeS3, startFakeS3 } from './fake-s3.js';
 
 const MiB = 1024 * 1024;

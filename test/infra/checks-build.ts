@@ -92,12 +92,12 @@ export function checkDockerfiles(m: Model, f: Facts): string[] {
         problems.push(
           `${file}: ${gpuTf} must be installed (optional dependency, script allowed) and its binding checked`,
         );
-      if (cmd !== 'node core/cli/bin.mjs scorer')
-        problems.push(`${file}: CMD must be \`node core/cli/bin.mjs scorer\``);
+      if (cmd !== 'node functions/cli/bin.mjs scorer')
+        problems.push(`${file}: CMD must be \`node functions/cli/bin.mjs scorer\``);
     }
     if (file === 'Dockerfile.api') {
-      if (cmd !== 'node core/cli/bin.mjs serve')
-        problems.push(`${file}: CMD must be \`node core/cli/bin.mjs serve\``);
+      if (cmd !== 'node functions/cli/bin.mjs serve')
+        problems.push(`${file}: CMD must be \`node functions/cli/bin.mjs serve\``);
       if (!['false', '0', 'no', 'off'].includes(cfg.env.SKETCHBOARD_EMBEDDED_SCORER ?? ''))
         problems.push(`${file}: SKETCHBOARD_EMBEDDED_SCORER must be off in the API image`);
       const hc = cfg.healthcheck ?? [];

@@ -12,7 +12,7 @@ export type Classified =
   | { kind: 'other'; argv: string[] };
 
 export function classify(argv: string[]): Classified {
-  if (argv[0] === 'node' && argv[1] === 'core/cli/bin.mjs' && argv[2])
+  if (argv[0] === 'node' && argv[1] === 'functions/cli/bin.mjs' && argv[2])
     return { kind: 'cli', verb: argv[2], args: argv.slice(3) };
   if (argv[0] === 'sketchboard' && argv[1]) return { kind: 'cli', verb: argv[1], args: argv.slice(2) };
   if (
@@ -87,7 +87,7 @@ export function commandProblems(argv: string[], c: Container, m: Model, f: Facts
   const cmd = classify(argv);
   if (cmd.kind === 'cli') {
     const usage = f.verbs.get(cmd.verb);
-    if (usage === undefined) return [`${c.where}: no CLI verb "${cmd.verb}" in core/cli/main.ts`];
+    if (usage === undefined) return [`${c.where}: no CLI verb "${cmd.verb}" in functions/cli/main.ts`];
     return cmd.args
       .filter((a) => a.startsWith('--'))
       .filter((flag) => !new RegExp(`(^|[\\s\\[])${flag}([\\s=\\]]|$)`, 'm').test(usage))

@@ -2,8 +2,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { apiConfigFromEnv, createApp } from '../../functions/app.js';
-import { ENV_NAMES, loadEnv } from '../../functions/env.js';
+import { COMMANDS } from '../../functions/cli/main.js';
+import { ENV_NAMES, loadEnv } from '../../functions/config/env.js';
+import { apiConfigFromEnv, createApp } from '../../functions/http/app.js';
 import { STOP_GRACE_MS } from '../../functions/scorer/worker.js';
 import type { ServiceContext } from '../../functions/services/context.js';
 import { probeArgs } from '../../infra/probe.js';
@@ -11,7 +12,7 @@ import { REPO } from './manifest-model.js';
 
 export type Facts = {
   envNames: ReadonlySet<string>;
-  /** CLI verb → its usage text (core/cli/main.ts COMMANDS). */
+  /** CLI verb → its usage text (functions/cli/main.ts COMMANDS). */
   verbs: ReadonlyMap<string, string>;
   /** HTTP status of GET `path` on the real app with a healthy database. */
   routeStatus(path: string): Promise<number>;
@@ -29,28 +30,13 @@ export type Facts = {
   loadEnv(env: Record<string, string>): ReturnType<typeof loadEnv>;
 };
 
-/** Verb → module file, from the COMMANDS table's `verb: async () => (await import('./x.js')).command` lines. */
-export function commandTable(mainTs: string): Map<string, string> {
-  const table = /const COMMANDS[^{]*\{([\s\S]*?)\n\};/.exec(mainTs)?.[1] ?? '';
-  const out = new Map<string, string>();
-  for (const m of table.matchAll(
-    /^\s*'?([a-z][\w-]*)'?: async \(\) => \(await import\('\.\/([\w-]+)\.js'\)\)\.command,?$/gm,
-  )) {
-    out.set(m[1], m[2]);
-  }
-  return out;
-}
-
 /** Reads every fact once (imports each CLI verb's module for its usage). */
 export async function loadFacts(): Promise<Facts> {
   const verbs = new Map<string, string>();
-  for (const [verb, mod] of commandTable(readFileSync(join(REPO, 'core/cli/main.ts'), 'utf8'))) {
-    const loaded = (await import(join(REPO, 'core/cli', `${mod}.ts`))) as {
-      command: { name: string; usage: string };
-    };
-    if (loaded.command.name !== verb)
-      throw new Error(`core/cli/${mod}.ts names itself ${loaded.command.name}`);
-    verbs.set(verb, loaded.command.usage);
+  for (const [verb, load] of Object.entries(COMMANDS)) {
+    const command = await load();
+    if (command.name !== verb) throw new Error(`the module of verb ${verb} names itself ${command.name}`);
+    verbs.set(verb, command.usage);
   }
   const app = createApp({
     // /healthz and the pages' routing need no services; the database check is the ping below.

@@ -104,8 +104,15 @@ export const buildSuites: Suite[] = [
       ],
       [
         'another default command',
-        (r) => edit(r, 'dockerfiles', gpu, '"core/cli/bin.mjs", "scorer"]', '"core/cli/bin.mjs", "serve"]'),
-        /CMD must be `node core\/cli\/bin\.mjs scorer`/,
+        (r) =>
+          edit(
+            r,
+            'dockerfiles',
+            gpu,
+            '"functions/cli/bin.mjs", "scorer"]',
+            '"functions/cli/bin.mjs", "serve"]',
+          ),
+        /CMD must be `node functions\/cli\/bin\.mjs scorer`/,
       ],
     ],
   ],

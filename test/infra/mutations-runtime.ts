@@ -84,7 +84,7 @@ export const runtimeSuites: Suite[] = [
         (r) =>
           set(container(r, 'Deployment', 'sketchboard-scorer'), 'args', [
             'node',
-            'core/cli/bin.mjs',
+            'functions/cli/bin.mjs',
             'scorers',
           ]),
         /no CLI verb "scorers"/,

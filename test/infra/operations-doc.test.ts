@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { S3_BLOB_DEFAULTS } from '../../functions/blob-s3.js';
-import { ENV_NAMES, envDefault } from '../../functions/env.js';
-import { QUEUE_DEFAULTS, recoverySeconds } from '../../functions/queue.js';
+import { ENV_NAMES, envDefault } from '../../functions/config/env.js';
+import { QUEUE_DEFAULTS, recoverySeconds } from '../../functions/queue/queue.js';
+import { S3_BLOB_DEFAULTS } from '../../functions/storage/s3.js';
 import { type Facts, loadFacts } from './facts.js';
 import { buildModel, loadRawInfra, REPO } from './manifest-model.js';
 
@@ -27,7 +27,7 @@ function envTable(doc: string): Map<string, string> {
 /** The numbers the doc quotes, as the code defines them today. */
 function quotes(f: Facts, scorerGraceSeconds: number): string[] {
   const pool = /target\.poolMax \?\? (\d+)/.exec(source('functions/db/client.ts'))?.[1];
-  const bossPool = /postgres\(database\.url, \{ max: (\d+)/.exec(source('functions/queue.ts'))?.[1];
+  const bossPool = /postgres\(database\.url, \{ max: (\d+)/.exec(source('functions/queue/queue.ts'))?.[1];
   return [
     `Retries wait ${QUEUE_DEFAULTS.retryDelaySeconds} s`,
     `up to ${QUEUE_DEFAULTS.retryDelayMaxSeconds} s`,

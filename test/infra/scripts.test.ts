@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCORE_DEAD_QUEUE, SCORE_QUEUE } from '../../functions/queue.js';
+import { SCORE_DEAD_QUEUE, SCORE_QUEUE } from '../../functions/queue/queue.js';
 import { REPO } from './manifest-model.js';
 
 const run = promisify(execFile);

@@ -96,12 +96,12 @@ describe('import graph', () => {
     ]);
     expect(cycles(graph)).toEqual([['a.ts', 'b.ts', 'c.ts']]);
     const real = importGraph([
-      'functions/web/index.tsx',
+      'functions/http/pages/index.tsx',
       'functions/http/context.ts',
-      'functions/web/session.ts',
+      'functions/http/pages/session.ts',
     ]);
-    expect(real.get('functions/web/index.tsx')).toContain('functions/http/context.ts'); // `import type`
-    expect(real.get('functions/web/index.tsx')).toContain('functions/web/session.ts'); // `export { } from`
+    expect(real.get('functions/http/pages/index.tsx')).toContain('functions/http/context.ts'); // `import type`
+    expect(real.get('functions/http/pages/index.tsx')).toContain('functions/http/pages/session.ts'); // `export { } from`
   });
 
   it('has no cycles in core/, functions/ and bench/ beyond the known ones', () => {

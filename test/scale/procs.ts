@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../core/cli/bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../functions/cli/bin.mjs', import.meta.url));
 
 /** How a process ended. */
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
@@ -38,7 +38,7 @@ function killQuietly(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** Start `node core/cli/bin.mjs <args>` with exactly `env` (plus PATH) as the leader of a new process group. */
+/** Start `node functions/cli/bin.mjs <args>` with exactly `env` (plus PATH) as the leader of a new process group. */
 export function startCli(name: string, args: string[], env: Record<string, string>): Proc {
   const proc = spawn(process.execPath, [BIN, ...args], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },

@@ -7,7 +7,7 @@ import { openBundle } from '../../core/bundle/open.js';
 import { scoreAligned } from '../../core/metrics/accuracy.js';
 import { predictBundle } from '../../core/predict/predictor.js';
 import { scoreAttempt } from '../../functions/scorer/attempt.js';
-import type { StartMessage } from '../../functions/scorer/protocol.js';
+import type { StartMessage } from '../../functions/scorer/sandbox/protocol.js';
 import { startScorer } from '../../functions/scorer/worker.js';
 import { claimSubmission, loadAnswerKey, triggerSubmission } from '../../functions/services/index.js';
 import { drivers } from '../helpers/db.js';

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { fromPglite, PgBoss } from 'pg-boss';
 import { openBundle } from '../../core/bundle/open.js';
-import { type BlobStore, bundleKey, createLocalBlobStore } from '../../functions/blob.js';
 import type { Database } from '../../functions/db/client.js';
 import { type SubmissionRow, submissions } from '../../functions/db/schema.js';
-import { type JobQueue, SCORE_QUEUE, startQueue } from '../../functions/queue.js';
+import { type JobQueue, SCORE_QUEUE, startQueue } from '../../functions/queue/queue.js';
 import type { ScorerDeps } from '../../functions/scorer/attempt.js';
 import { type StartScorerOptions, scorerDeps } from '../../functions/scorer/worker.js';
 import {
@@ -17,6 +16,7 @@ import {
   type ServiceContext,
   triggerSubmission,
 } from '../../functions/services/index.js';
+import { type BlobStore, bundleKey, createLocalBlobStore } from '../../functions/storage/blob.js';
 import { type DriverName, openTestDatabase, type TestDatabase, uniqueSlug } from '../helpers/db.js';
 import { CLASSES, type SketchSet } from './fixtures.js';
 

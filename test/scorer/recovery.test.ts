@@ -8,7 +8,7 @@ import { startScorer } from '../../functions/scorer/worker.js';
 import { makeBundle, makeSketchSet, type SketchSet, tempRoot } from './fixtures.js';
 import { fastQueue, type Harness, openHarness, TEST_ENV } from './harness.js';
 
-const BIN = fileURLToPath(new URL('../../core/cli/bin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../functions/cli/bin.mjs', import.meta.url));
 
 let root: string;
 let set: SketchSet;

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBundle } from '../../core/bundle/open.js';
 import { packBundle } from '../../core/bundle/pack.js';
 import { predictBundle } from '../../core/predict/predictor.js';
-import { RunnerChild } from '../../functions/scorer/child.js';
-import { RunnerPool } from '../../functions/scorer/pool.js';
-import { runSandboxed, type SandboxInput } from '../../functions/scorer/supervisor.js';
+import { RunnerChild } from '../../functions/scorer/sandbox/child.js';
+import { RunnerPool } from '../../functions/scorer/sandbox/pool.js';
+import { runSandboxed, type SandboxInput } from '../../functions/scorer/sandbox/supervisor.js';
 import { CLASSES, makeBundle, makeSketchSet, onnxModel, type SketchSet, tempRoot } from './fixtures.js';
 
 let root: string;

@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../core/cli/main.js';
+import { DEMO_DATASET, DEMO_SLUG } from '../../functions/cli/demo-competition.js';
+import { main } from '../../functions/cli/main.js';
+import { startService } from '../../functions/cli/service.js';
+import { loadEnv } from '../../functions/config/env.js';
 import { openDatabase } from '../../functions/db/client.js';
 import { competitions } from '../../functions/db/schema.js';
-import { DEMO_DATASET, DEMO_SLUG } from '../../functions/demo.js';
-import { loadEnv } from '../../functions/env.js';
-import { datasetsDirOf } from '../../functions/http/dataset.js';
-import { imagesDirOf } from '../../functions/http/test-images.js';
-import { startService } from '../../functions/service.js';
+import { datasetsDirOf } from '../../functions/intake/dataset.js';
+import { imagesDirOf } from '../../functions/intake/test-images.js';
 
 let dataDir: string;
 

@@ -1,7 +1,7 @@
 // Test helpers for the training maths: seeded data, finite-difference gradients, and a backend switcher.
 import * as tf from '@tensorflow/tfjs';
 import { getTf } from '../../core/backends/tfjs.js';
-import { Rng } from '../../core/data/sketch/rng.js';
+import { Rng } from '../../core/rng.js';
 
 /** Seeded normal-ish values (sum of four uniforms), as a tensor. */
 export function seeded(shape: number[], seed: number, scale = 1): tf.Tensor {

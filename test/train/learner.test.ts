@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { getTf } from '../../core/backends/tfjs.js';
 import { Learner } from '../../core/backends/train/learner.js';
-import { Rng } from '../../core/data/sketch/rng.js';
+import { Rng } from '../../core/rng.js';
 import { createCnn } from '../../core/train/cnn.js';
 import { createHead } from '../../core/train/heads.js';
 

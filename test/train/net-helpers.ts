@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { exportLayersModelWithInfo } from '../../core/backends/onnx-export/index.js';
 import { getOrt } from '../../core/backends/onnx-session.js';
 import type { Network } from '../../core/backends/train/network.js';
-import { Rng } from '../../core/data/sketch/rng.js';
+import { Rng } from '../../core/rng.js';
 
 /** Replaces every weight with seeded values: moving variances in [0.5, 2), the rest roughly N(0, 0.5²). */
 export function randomizeNetwork(net: Network, seed: number): void {

@@ -5,7 +5,6 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openBundle } from '../../core/bundle/open.js';
-import { main } from '../../core/cli/main.js';
 import { loadCompetitionDir } from '../../core/data/competition.js';
 import { generateSketchDataset } from '../../core/data/generate.js';
 import { predictBundle } from '../../core/predict/predictor.js';
@@ -14,6 +13,7 @@ import { packRuns } from '../../core/train/pack-runs.js';
 import { buildRunReport, readReportJson } from '../../core/train/report.js';
 import { writeRunReport } from '../../core/train/report-write.js';
 import { foldDir } from '../../core/train/run.js';
+import { main } from '../../functions/cli/main.js';
 import { fakeRun } from './pack-runs-fixtures.js';
 
 process.env.SKETCHBOARD_TFJS_BACKEND = 'cpu';

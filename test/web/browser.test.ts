@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../../functions/server.js';
+import { type RunningServer, startServer } from '../../functions/http/server.js';
 import { registerTeam } from '../../functions/services/index.js';
 import { addBundle, seedCompetition } from '../helpers/db.js';
 import { openWebHarness, scoredSubmission, type WebHarness } from './harness.js';

@@ -3,8 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createApp } from '../../functions/app.js';
-import { type BlobStore, createLocalBlobStore, outputKey } from '../../functions/blob.js';
+import { createApp } from '../../functions/http/app.js';
 import type { AppDeps } from '../../functions/http/context.js';
 import {
   claimSubmission,
@@ -13,6 +12,7 @@ import {
   type ServiceContext,
   triggerSubmission,
 } from '../../functions/services/index.js';
+import { type BlobStore, createLocalBlobStore, outputKey } from '../../functions/storage/blob.js';
 import { openTestServices } from '../helpers/db.js';
 
 export const HOST_TOKEN = 'host-token-for-tests-0123456789';

@@ -2,9 +2,9 @@
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../functions/http/context.js';
-import { requestId } from '../../functions/http/request-id.js';
+import { requestId } from '../../functions/http/middleware/request-id.js';
+import { registerPages } from '../../functions/http/pages/index.js';
 import { getSubmission, registerTeam } from '../../functions/services/index.js';
-import { registerPages } from '../../functions/web/index.js';
 import { addBundle, seedCompetition } from '../helpers/db.js';
 import {
   csrfOf,

@@ -1,6 +1,7 @@
 // Network builders: the small ResNet, the plain conv stack, and the linear / MLP-3 heads on frozen features.
-import { mixSeed } from '../../data/sketch/rng.js';
+
 import { SketchboardError } from '../../errors.js';
+import { mixSeed } from '../../rng.js';
 import { BasicBlock, convBnRelu, Sequence } from './blocks.js';
 import { Dense, Fixed, type Layer } from './layers.js';
 import { Network } from './network.js';

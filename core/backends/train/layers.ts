@@ -1,6 +1,6 @@
 // Trainable layers (conv, dense, batch norm, ReLU, pooling) that also rebuild themselves as tf.layers for export.
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../../data/sketch/rng.js';
+import { Rng } from '../../rng.js';
 import { conv2d, type Padding } from './conv.js';
 import { denseOp } from './dense.js';
 import { batchNormInfer, batchNormTrain } from './norm.js';

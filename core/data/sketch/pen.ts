@@ -2,7 +2,7 @@
 import roughModule from 'roughjs';
 import type { Options } from 'roughjs/bin/core.js';
 import type { RoughGenerator } from 'roughjs/bin/generator.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../../rng.js';
 
 export type Point = [number, number];
 

@@ -1,9 +1,9 @@
 // Renders one sketch to PNG: class drawer + random artist → SVG → sharp; plus the test-image transforms.
 import sharp from 'sharp';
 import { SketchboardError } from '../../errors.js';
+import { mixSeed, Rng } from '../../rng.js';
 import { SKETCH_CLASS_DEFS } from './classes.js';
 import { Pen, randomArtist } from './pen.js';
-import { mixSeed, Rng } from './rng.js';
 
 /** The default image side in pixels. */
 export const DEFAULT_SKETCH_SIZE = 128;

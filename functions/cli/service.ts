@@ -1,0 +1,80 @@
+// `sketchboard serve`: the whole service in one process: migrations, queue, blobs, API, embedded scorer, demo.
+import { log } from '../../core/log.js';
+import { type Env, ensureHostToken } from '../config/env.js';
+import { type Database, openDatabase } from '../db/client.js';
+import { apiConfigFromEnv } from '../http/app.js';
+import { type RunningServer, startServer } from '../http/server.js';
+import { type JobQueue, startQueue } from '../queue/queue.js';
+import { type RunningScorer, startScorer } from '../scorer/worker.js';
+import type { ServiceContext } from '../services/context.js';
+import { type BlobStore, createBlobStore } from '../storage/blob.js';
+import { type DemoCompetition, ensureDemoCompetition } from './demo-competition.js';
+
+export type RunningService = {
+  url: string;
+  hostToken: { token: string; generated: boolean };
+  demo: DemoCompetition | null;
+  scorer: RunningScorer | null;
+  /** The services' context (database, queue, host token) for in-process host actions, e.g. the demo's close. */
+  services: ServiceContext;
+  /** Graceful stop: stop claiming and finish/hand back running jobs, drain HTTP, close queue and database. */
+  stop(): Promise<void>;
+};
+
+export type ServiceOptions = {
+  /** Create the `sketch-demo` competition if missing (default: only in embedded mode, i.e. no DATABASE_URL). */
+  demo?: boolean;
+  hostname?: string;
+};
+
+/**
+ * Start API + (optionally) the embedded scorer over the configured database and blob store.
+ *
+ * @example
+ * const service = await startService(loadEnv());
+ * process.once('SIGTERM', () => void service.stop());
+ */
+export async function startService(env: Env, opts: ServiceOptions = {}): Promise<RunningService> {
+  const hostToken = await ensureHostToken(env);
+  const cleanups: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const fn of cleanups.reverse()) {
+      await fn().catch((err: unknown) => log.warn('shutdown step failed', { error: String(err) }));
+    }
+  };
+  try {
+    const database: Database = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir });
+    cleanups.push(() => database.close());
+    const queue: JobQueue = await startQueue(database, {
+      maxAttempts: env.scorer.maxAttempts,
+      timeoutSeconds: env.scorer.timeoutSeconds,
+    });
+    cleanups.push(() => queue.stop());
+    const blobs: BlobStore = await createBlobStore(env);
+    cleanups.push(async () => blobs.dispose?.());
+    const services: ServiceContext = {
+      db: database.db,
+      queue,
+      hostToken: hostToken.token,
+      maxActiveSubmissions: env.maxActiveSubmissions,
+    };
+    const wantDemo = opts.demo ?? env.databaseUrl === undefined;
+    const demo = wantDemo ? await ensureDemoCompetition(services, env) : null;
+    const server: RunningServer = await startServer({
+      env,
+      deps: { services, blobs, config: apiConfigFromEnv(env) },
+      hostname: opts.hostname,
+    });
+    cleanups.push(() => server.close());
+    let scorer: RunningScorer | null = null;
+    if (env.scorer.embedded) {
+      scorer = await startScorer({ db: database.db, queue, blobs, env });
+      const running = scorer;
+      cleanups.push(() => running.stop());
+    }
+    return { url: server.url, hostToken, demo, scorer, services, stop: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,91 @@
+// The API app: request ids, auth, the one error shape, and every route file registered; `createApp(deps)`.
+import { join } from 'node:path';
+import { Hono } from 'hono';
+import { log } from '../../core/log.js';
+import type { Env } from '../config/env.js';
+import { ping } from '../db/client.js';
+import { datasetsDirOf } from '../intake/dataset.js';
+import { authenticate as authenticateToken } from '../services/index.js';
+import type { ApiConfig, AppDeps, AppEnv, RouteDeps } from './context.js';
+import { errorHandler, onNotFound } from './errors.js';
+import { authenticate } from './middleware/auth.js';
+import { requestId } from './middleware/request-id.js';
+import { registerPages } from './pages/index.js';
+import { bundleDocs, registerBundles, validateBundleArchive } from './routes/bundles.js';
+import { competitionDocs, registerCompetitions } from './routes/competitions.js';
+import { docsDocs, registerDocs } from './routes/docs.js';
+import { healthDocs, registerHealth } from './routes/health.js';
+import { leaderboardDocs, registerLeaderboard } from './routes/leaderboard.js';
+import { openApiDocs, type RouteDoc, registerOpenApi } from './routes/openapi.js';
+import { registerSubmissions, submissionDocs } from './routes/submissions.js';
+import { registerTeams, teamDocs } from './routes/teams.js';
+
+export type { ApiConfig, AppDeps, AppEnv } from './context.js';
+
+/** Largest dataset archive accepted by `POST /api/competitions` (multipart), bytes. */
+export const DEFAULT_MAX_DATASET_BYTES = 8 * 1024 ** 3;
+
+/** Every route's docs, in the order the reference page lists them. */
+export const ROUTE_DOCS: readonly RouteDoc[] = [
+  ...competitionDocs,
+  ...teamDocs,
+  ...bundleDocs,
+  ...submissionDocs,
+  ...leaderboardDocs,
+  ...healthDocs,
+  ...openApiDocs,
+  ...docsDocs,
+];
+
+/**
+ * The HTTP layer's limits and folders for an environment: uploads in flight under `<dataDir>/tmp`,
+ * competitions' test images (and archives being extracted) under `<dataDir>/datasets`.
+ *
+ * @example
+ * const config = apiConfigFromEnv(loadEnv());
+ */
+export function apiConfigFromEnv(env: Pick<Env, 'dataDir' | 'maxBundleBytes'>): ApiConfig {
+  return {
+    maxBundleBytes: env.maxBundleBytes,
+    maxDatasetBytes: DEFAULT_MAX_DATASET_BYTES,
+    workDir: join(env.dataDir, 'tmp'),
+    datasetsDir: datasetsDirOf(env.dataDir),
+  };
+}
+
+/**
+ * Build the API. Every response carries `X-Request-Id`; every error is `{ error: { code, message,
+ * requestId } }` from the one onError/notFound; `/api/*` resolves the bearer token first (401 for a bad
+ * one, anonymous without one).
+ *
+ * @example
+ * const app = createApp({ services: { db, queue, hostToken, maxActiveSubmissions: 3 }, blobs,
+ *   config: apiConfigFromEnv(env) });
+ * const res = await app.request('/healthz');
+ */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const routeDeps: RouteDeps = {
+    ...deps,
+    logger: deps.logger ?? log,
+    validateBundle: deps.validateBundle ?? validateBundleArchive,
+    ping: deps.ping ?? (() => ping(deps.services.db)),
+  };
+  const app = new Hono<AppEnv>();
+  app.use(requestId());
+  app.onError(errorHandler(routeDeps.logger));
+  app.notFound(onNotFound);
+  app.use(
+    '/api/*',
+    authenticate((token) => authenticateToken(deps.services, token)),
+  );
+
+  registerHealth(app, routeDeps.ping);
+  registerCompetitions(app, routeDeps);
+  registerTeams(app, routeDeps);
+  registerBundles(app, routeDeps);
+  registerSubmissions(app, routeDeps);
+  registerLeaderboard(app, routeDeps);
+  registerDocs(app, registerOpenApi(app, ROUTE_DOCS));
+  registerPages(app, deps, deps.pages);
+  return app;
+}

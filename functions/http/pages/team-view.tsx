@@ -1,0 +1,180 @@
+// The team page's markup: members, score chart, finals, and the submissions table with live statuses.
+import type { CompetitionView, SubmissionView, TeamView } from '../../services/index.js';
+import { ScoreChart } from './chart.js';
+import { accuracy, scoreText, when } from './format.js';
+import { type HeaderInfo, Layout } from './layout.js';
+
+/** Reload interval of the team page while a submission is queued or running, seconds. */
+export const REFRESH_SECONDS = 5;
+
+/** Props of the team page. */
+export type TeamPageProps = {
+  header: HeaderInfo;
+  competition: CompetitionView;
+  team: TeamView;
+  submissions: SubmissionView[];
+  /** Bundle names by id. */
+  bundles: Map<string, string>;
+  /** The message of a refused action (e.g. a final beyond N), shown at the top. */
+  notice?: string;
+};
+
+/** True while scoring is still to come for any of `submissions`. */
+export function scoringPending(submissions: SubmissionView[]): boolean {
+  return submissions.some((s) => s.status === 'queued' || s.status === 'running');
+}
+
+function FinalToggle(props: { slug: string; s: SubmissionView; csrf: string; open: boolean }) {
+  const { s } = props;
+  if (s.status !== 'scored') return <span class="muted">—</span>;
+  if (!props.open) return <span>{s.selectedFinal ? 'final' : '—'}</span>;
+  return (
+    <form method="post" action={`/c/${encodeURIComponent(props.slug)}/team/final`}>
+      <input type="hidden" name="csrf" value={props.csrf} />
+      <input type="hidden" name="submission" value={s.id} />
+      <input type="hidden" name="selected" value={s.selectedFinal ? 'false' : 'true'} />
+      {s.selectedFinal && <span class="badge scored">final</span>}{' '}
+      <button
+        type="submit"
+        class={s.selectedFinal ? 'secondary' : undefined}
+        aria-label={`${s.selectedFinal ? 'Unselect' : 'Select'} submission of ${when(s.createdAt)} as final`}
+      >
+        {s.selectedFinal ? 'Unselect' : 'Select as final'}
+      </button>
+    </form>
+  );
+}
+
+function Details(props: { s: SubmissionView }) {
+  const { s } = props;
+  if (s.status === 'failed' && s.error) {
+    return (
+      <span>
+        <strong>{s.error.code}</strong>: {s.error.message}
+        {s.error.infrastructure && ' (our fault: does not count against your daily limit)'}
+      </span>
+    );
+  }
+  if (s.memberScores && s.memberScores.length > 1) {
+    return (
+      <details>
+        <summary>{s.memberScores.length} ensemble members</summary>
+        <ul>
+          {s.memberScores.map((m) => (
+            <li>
+              {m.member} (<code>{m.model}</code>): {accuracy(m.publicAccuracy)}
+              {m.privateAccuracy !== null && ` · private ${accuracy(m.privateAccuracy)}`}
+            </li>
+          ))}
+        </ul>
+      </details>
+    );
+  }
+  if (s.status === 'running') return <span>scoring since {when(s.startedAt)}</span>;
+  if (s.status === 'queued')
+    return <span>waiting for a scorer{s.attempt > 0 && ` (attempt ${s.attempt + 1})`}</span>;
+  return <span class="muted">—</span>;
+}
+
+function SubmissionsTable(props: TeamPageProps) {
+  const open = props.competition.phase === 'open';
+  return (
+    <div class="scroll">
+      <table>
+        <caption>Submissions, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Submitted</th>
+            <th scope="col">Bundle</th>
+            <th scope="col">Status</th>
+            <th scope="col" class="num">
+              Public
+            </th>
+            <th scope="col" class="num">
+              Private
+            </th>
+            <th scope="col">Final</th>
+            <th scope="col">Details</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.submissions.map((s) => (
+            <tr id={`s-${s.id}`}>
+              <th scope="row">
+                <a href={`/submissions/${s.id}`}>{when(s.createdAt)}</a>
+              </th>
+              <td class="wrap">{props.bundles.get(s.bundleId) ?? s.bundleId}</td>
+              <td>
+                <span class={`badge ${s.status}`}>{s.status}</span>
+              </td>
+              <td class="num">{s.public ? accuracy(s.public.accuracy) : '—'}</td>
+              <td class="num">
+                {s.private ? accuracy(s.private.accuracy) : s.privateHidden ? 'after the end' : '—'}
+              </td>
+              <td>
+                <FinalToggle slug={props.competition.slug} s={s} csrf={props.header.csrf} open={open} />
+              </td>
+              <td class="wrap">
+                <Details s={s} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The signed-in team's page. Reloads itself every few seconds while scoring runs (no scripts). */
+export function TeamPage(props: TeamPageProps) {
+  const { competition: c, team, submissions } = props;
+  const pending = scoringPending(submissions);
+  const finals = submissions.filter((s) => s.selectedFinal).length;
+  const scored = submissions.filter((s) => s.status === 'scored' && s.public !== null);
+  const best = scored.reduce<SubmissionView | null>(
+    (b, s) => (b === null || s.public!.accuracy > b.public!.accuracy ? s : b),
+    null,
+  );
+  return (
+    <Layout
+      title={`${team.name} · ${c.title}`}
+      header={props.header}
+      refreshSeconds={pending ? REFRESH_SECONDS : undefined}
+    >
+      <h1>{team.name}</h1>
+      <p>
+        in <a href={`/c/${encodeURIComponent(c.slug)}`}>{c.title}</a>{' '}
+        <span class={`badge ${c.phase}`}>{c.phase}</span>
+      </p>
+      <p>Members: {team.members.join(', ')}</p>
+      {props.notice !== undefined && (
+        <div class="card error" role="alert">
+          {props.notice}
+        </div>
+      )}
+      {pending && (
+        <p class="card" role="status">
+          Scoring is running; this page refreshes every {REFRESH_SECONDS} seconds.
+        </p>
+      )}
+      <h2>Public score over time</h2>
+      <p class="muted">Best public score: {best ? scoreText(best.public) : '—'}</p>
+      <ScoreChart points={scored.map((s) => ({ at: s.createdAt, accuracy: s.public!.accuracy }))} />
+      <h2>Finals</h2>
+      <p>
+        {finals} of {c.finals} selected.{' '}
+        {c.phase === 'open'
+          ? 'The private leaderboard uses the best of your finals; with none, your best public submission.'
+          : c.phase === 'ended'
+            ? 'The competition has ended; finals are locked.'
+            : 'Finals can be chosen once the competition opens.'}
+      </p>
+      <h2>Submissions</h2>
+      {submissions.length === 0 ? (
+        <p>No submissions yet. Upload a bundle and trigger scoring with the CLI or the API.</p>
+      ) : (
+        <SubmissionsTable {...props} />
+      )}
+    </Layout>
+  );
+}
