@@ -39,3 +39,19 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** A validation problem as zod reports it: where (a path) and what. */
+export type Issue = { readonly path: readonly PropertyKey[]; readonly message: string };
+
+/**
+ * The project's one format for validation problems (zod issues): `path: message` joined by `; `, the
+ * path dotted (`ensemble.members.0.model`), `root` naming an empty path. Every parser of user input
+ * (manifests, configs, request bodies, the environment) reports through it.
+ *
+ * @example
+ * const r = schema.safeParse(raw);
+ * if (!r.success) throw new SketchboardError('invalid_argument', `config: ${formatIssues(r.error.issues)}`);
+ */
+export function formatIssues(issues: readonly Issue[], root = '(root)'): string {
+  return issues.map((i) => `${i.path.map(String).join('.') || root}: ${i.message}`).join('; ');
+}

@@ -1,7 +1,7 @@
 // The API's Hono environment (per-request variables) and its dependencies (services, blobs, limits, logger).
 import type { Context } from 'hono';
-import type { Manifest } from '../../core/bundle/manifest.js';
 import type { log } from '../../core/log.js';
+import type { ValidateBundle } from '../intake/bundle-check.js';
 import type { ServiceContext } from '../services/context.js';
 import type { TeamIdentity } from '../services/views.js';
 import type { BlobStore } from '../storage/blob.js';
@@ -32,21 +32,12 @@ export type ApiConfig = {
   workDir: string;
   /** Where uploaded dataset archives are extracted, one folder per archive sha256. */
   datasetsDir: string;
-  /** Bundle checks (every model loaded) running at once; default DEFAULT_VALIDATION_CONCURRENCY (routes/bundles.ts). */
+  /** Bundle checks (every model loaded) running at once; default DEFAULT_VALIDATION_CONCURRENCY (intake/bundle-check.ts). */
   validationConcurrency?: number;
 };
 
 /** The logger interface (core/log's shape). */
 export type Logger = typeof log;
-
-/**
- * Validates an uploaded bundle archive before it is accepted: safe unzip, manifest, class count, every
- * model loads and gives [N, classes]. Returns the parsed manifest; throws 422-coded errors otherwise.
- */
-export type ValidateBundle = (
-  zipPath: string,
-  opts: { classes: number; workDir: string; maxBytes: number },
-) => Promise<Manifest>;
 
 /**
  * When the pages' session cookie gets the `Secure` attribute: `auto` (default) when the request came over
@@ -55,7 +46,7 @@ export type ValidateBundle = (
  */
 export type SecureCookies = 'auto' | 'always' | 'never';
 
-/** Options of the server-rendered pages (functions/web). Here, not in web/, so that web/ may import this file. */
+/** Options of the server-rendered pages (functions/http/pages). Here, not in pages/, so that pages/ may import this file. */
 export type PageOptions = {
   /** `Secure` attribute of the session cookie; default `auto`. */
   secureCookies?: SecureCookies;

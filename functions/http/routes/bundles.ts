@@ -2,14 +2,13 @@
 import { rm } from 'node:fs/promises';
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { openBundle } from '../../../core/bundle/open.js';
-import { checkBundleModels } from '../../../core/predict/models.js';
+import { DEFAULT_VALIDATION_CONCURRENCY, limitedBundleCheck } from '../../intake/bundle-check.js';
 import { multipartBoundary, readMultipart } from '../../intake/multipart.js';
 import { type StoredUpload, streamBodyToFile, type UploadOptions } from '../../intake/upload.js';
 import { findBundleBySha, getCompetition, recordBundle } from '../../services/index.js';
 import { bundleKey } from '../../storage/blob.js';
 import { mediaType, requireMediaType, validate } from '../body.js';
-import type { AppContext, AppEnv, RouteDeps, ValidateBundle } from '../context.js';
+import type { AppContext, AppEnv, RouteDeps } from '../context.js';
 import { HttpError } from '../errors.js';
 import { requireTeam } from '../middleware/auth.js';
 import { shape } from '../respond.js';
@@ -71,49 +70,6 @@ export const bundleDocs: RouteDoc[] = [
   },
 ];
 
-/**
- * The default bundle check: safe unzip (core/bundle), class count, then every model loaded and run on a
- * dummy batch (core/predict). Nothing is left on disk.
- *
- * @example
- * const manifest = await validateBundleArchive('/tmp/upload.zip', { classes: 50, workDir, maxBytes });
- */
-export const validateBundleArchive: ValidateBundle = async (zipPath, { classes, workDir, maxBytes }) => {
-  const bundle = await openBundle(zipPath, { workDir, limits: { maxArchiveBytes: maxBytes } });
-  try {
-    if (bundle.manifest.classes !== classes) {
-      throw new HttpError(
-        'invalid_bundle',
-        `the bundle predicts ${bundle.manifest.classes} classes; this competition has ${classes}`,
-      );
-    }
-    await checkBundleModels(bundle);
-    return bundle.manifest;
-  } finally {
-    await bundle.dispose();
-  }
-};
-
-/** Bundle checks load every model into memory: at most this many run at once per process (more wait). */
-export const DEFAULT_VALIDATION_CONCURRENCY = 2;
-
-/** Run at most `max` of the given tasks at a time; the others wait in arrival order. */
-function concurrency(max: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (task) => {
-    if (active < max) active++;
-    else await new Promise<void>((resolve) => waiting.push(resolve)); // the finishing task hands its slot over
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
-}
-
 /** Stream the request's bundle (raw zip or multipart field `bundle`) to a temp file. */
 async function receiveBundle(c: AppContext, options: UploadOptions): Promise<StoredUpload> {
   const contentType = c.req.header('content-type');
@@ -131,7 +87,10 @@ async function receiveBundle(c: AppContext, options: UploadOptions): Promise<Sto
 
 /** Register the bundle routes. */
 export function registerBundles(app: Hono<AppEnv>, deps: RouteDeps): void {
-  const limit = concurrency(deps.config.validationConcurrency ?? DEFAULT_VALIDATION_CONCURRENCY);
+  const check = limitedBundleCheck(
+    deps.validateBundle,
+    deps.config.validationConcurrency ?? DEFAULT_VALIDATION_CONCURRENCY,
+  );
   app.post('/api/competitions/:slug/bundles', async (c) => {
     requireTeam(c);
     const { slug } = validate(slugParams, c.req.param(), 'path');
@@ -142,9 +101,11 @@ export function registerBundles(app: Hono<AppEnv>, deps: RouteDeps): void {
     try {
       const existing = await findBundleBySha(deps.services, team.id, upload.sha256);
       if (existing) return c.json(shape(bundleResponse, { bundle: existing, created: false }), 200);
-      const manifest = await limit(() =>
-        deps.validateBundle(upload.path, { classes: competition.classes, workDir, maxBytes: maxBundleBytes }),
-      );
+      const manifest = await check(upload.path, {
+        classes: competition.classes,
+        workDir,
+        maxBytes: maxBundleBytes,
+      });
       const blobKey = bundleKey(upload.sha256);
       if (!(await deps.blobs.exists(blobKey))) await deps.blobs.putFile(blobKey, upload.path);
       const recorded = await recordBundle(deps.services, {

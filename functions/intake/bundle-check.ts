@@ -1,0 +1,53 @@
+// The bundle check before a bundle is accepted: safe unzip, class count, every model loaded and run once.
+import pLimit from 'p-limit';
+import type { Manifest } from '../../core/bundle/manifest.js';
+import { openBundle } from '../../core/bundle/open.js';
+import { checkBundleModels } from '../../core/predict/models.js';
+import { ServiceError } from '../services/errors.js';
+
+/**
+ * Validates an uploaded bundle archive before it is accepted: safe unzip, manifest, class count, every
+ * model loads and gives [N, classes]. Returns the parsed manifest; throws 422-coded errors otherwise.
+ */
+export type ValidateBundle = (
+  zipPath: string,
+  opts: { classes: number; workDir: string; maxBytes: number },
+) => Promise<Manifest>;
+
+/** Bundle checks load every model into memory: at most this many run at once per process (more wait). */
+export const DEFAULT_VALIDATION_CONCURRENCY = 2;
+
+/**
+ * The default bundle check: safe unzip (core/bundle), class count, then every model loaded and run on a
+ * dummy batch (core/predict). Nothing is left on disk.
+ *
+ * @example
+ * const manifest = await validateBundleArchive('/tmp/upload.zip', { classes: 50, workDir, maxBytes });
+ */
+export const validateBundleArchive: ValidateBundle = async (zipPath, { classes, workDir, maxBytes }) => {
+  const bundle = await openBundle(zipPath, { workDir, limits: { maxArchiveBytes: maxBytes } });
+  try {
+    if (bundle.manifest.classes !== classes) {
+      throw new ServiceError(
+        'invalid_bundle',
+        `the bundle predicts ${bundle.manifest.classes} classes; this competition has ${classes}`,
+      );
+    }
+    await checkBundleModels(bundle);
+    return bundle.manifest;
+  } finally {
+    await bundle.dispose();
+  }
+};
+
+/**
+ * `check` with at most `concurrency` checks running at once in this process; the others wait in arrival
+ * order (p-limit).
+ *
+ * @example
+ * const check = limitedBundleCheck(validateBundleArchive, 2);
+ */
+export function limitedBundleCheck(check: ValidateBundle, concurrency: number): ValidateBundle {
+  const limit = pLimit(concurrency);
+  return (zipPath, opts) => limit(() => check(zipPath, opts));
+}
