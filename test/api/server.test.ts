@@ -17,15 +17,6 @@ import { createCompetition, registerTeam } from './flow.js';
 
 const LIMIT = 256 * 1024;
 
-/** Poll `check` until it returns true (or fail after `ms`). */
-async function eventually(check: () => Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe.each(drivers())('API on a Node server over %s', (driver) => {
   let h: Harness;
   let server: RunningServer;
@@ -87,10 +78,11 @@ describe.each(drivers())('API on a Node server over %s', (driver) => {
     const bytes = await goodBundle(1);
     const { req, done } = chunkedUpload();
     req.write(bytes.subarray(0, 200));
-    await eventually(async () => {
+    const partSizes = async () => {
       const parts = (await readdir(h.config.workDir)).filter((f) => f.endsWith('.part'));
-      return parts.length === 1 && (await stat(join(h.config.workDir, parts[0]))).size === 200;
-    });
+      return Promise.all(parts.map(async (f) => (await stat(join(h.config.workDir, f))).size));
+    };
+    await expect.poll(partSizes, { timeout: 15_000 }).toEqual([200]);
     req.end(bytes.subarray(200));
     const reply = await done;
     expect(reply.status, reply.body).toBe(201);
@@ -107,7 +99,7 @@ describe.each(drivers())('API on a Node server over %s', (driver) => {
     const reply = await done.catch(() => ({ status: -1, body: '' }));
     expect(reply.status).toBe(413);
     expect(reply.body).toContain('"payload_too_large"');
-    await eventually(async () => (await readdir(h.config.workDir)).length === 0);
+    await expect.poll(() => readdir(h.config.workDir), { timeout: 15_000 }).toEqual([]);
     expect(await bundleRows()).toBe(before);
     expect(await healthy()).toBe(true);
   });
@@ -122,9 +114,9 @@ describe.each(drivers())('API on a Node server over %s', (driver) => {
         'Content-Type: application/zip\r\nContent-Length: 200000\r\n\r\n',
     );
     socket.write(Buffer.alloc(50_000, 7));
-    await eventually(async () => (await readdir(h.config.workDir)).length === 1);
+    await expect.poll(async () => (await readdir(h.config.workDir)).length, { timeout: 15_000 }).toBe(1);
     socket.destroy();
-    await eventually(async () => (await readdir(h.config.workDir)).length === 0);
+    await expect.poll(() => readdir(h.config.workDir), { timeout: 15_000 }).toEqual([]);
     expect(await bundleRows()).toBe(before);
     expect(await healthy()).toBe(true);
     const res = await fetch(`${server.url}/api/competitions`);

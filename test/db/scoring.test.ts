@@ -1,5 +1,6 @@
 // Scorer-side rules over every driver: leases, retries, dead letters, atomic enqueue, job recovery;
 // then what teams see: hidden private scores, finals, leaderboards with ties.
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attemptOf, SCORE_QUEUE, type ScoreJobData } from '../../functions/queue/queue.js';
 import { isServiceError, type ServiceErrorCode, StaleLeaseError } from '../../functions/services/errors.js';
@@ -162,9 +163,16 @@ describe.each(drivers())('scoring and standings over %s', (driver) => {
       const mine = (j: { data: ScoreJobData }) => j.data.submissionId === submission.id;
       const [jobA] = (await boss.fetch<ScoreJobData>(SCORE_QUEUE, { batchSize: 50 })).filter(mine);
       const claimA = await claimSubmission(ctx, submission.id, attemptOf(jobA));
-      // Worker A is killed here: no complete, no heartbeat. pg-boss expires the job and retries it.
-      await new Promise((r) => setTimeout(r, 2200));
+      // Worker A is killed here: no complete, no heartbeat. Its 1 s expiry passes (the job's start moved
+      // 2 s into the past, as pg-boss compares it with the database's now); pg-boss expires and retries it.
+      await ctx.db.execute(
+        sql`update pgboss.job set started_on = started_on - interval '2 seconds' where id = ${jobA.id}::uuid`,
+      );
+      expect((await boss.getJobById(SCORE_QUEUE, jobA.id))?.state).toBe('active');
       await boss.supervise(SCORE_QUEUE);
+      expect((await boss.getJobById(SCORE_QUEUE, jobA.id))?.output).toEqual({
+        value: { message: 'job timed out' },
+      });
       const [jobB] = (await boss.fetch<ScoreJobData>(SCORE_QUEUE, { batchSize: 50 })).filter(mine);
       expect(jobB.id).toBe(jobA.id);
       expect(attemptOf(jobB)).toBe(2);

@@ -1,5 +1,6 @@
 // S3 blob store specifics against the fake S3 server: request shapes, multipart, retries, error messages, env factory.
 import { randomBytes } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,9 +141,24 @@ describe('S3 blob store errors', () => {
     const endpoint = gone.endpoint;
     await gone.close();
     const blobs = store({ endpoint });
-    const started = Date.now();
-    await expect(blobs.exists('outputs/a.csv')).rejects.toThrow(/cannot reach S3 endpoint .*ECONNREFUSED/);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(5 + 20);
+    // Every client socket this process opens meanwhile (nothing else connects during the call), and the
+    // waits it schedules: three attempts, 5 ms then 20 ms apart (retryBaseMs quadrupled).
+    let sockets = 0;
+    const onSocket = () => {
+      sockets++;
+    };
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    let waits: unknown[] = [];
+    subscribe('net.client.socket', onSocket);
+    try {
+      await expect(blobs.exists('outputs/a.csv')).rejects.toThrow(/cannot reach S3 endpoint .*ECONNREFUSED/);
+    } finally {
+      unsubscribe('net.client.socket', onSocket);
+      waits = timers.mock.calls.map(([, ms]) => ms).filter((ms) => ms === 5 || ms === 20);
+      timers.mockRestore();
+    }
+    expect(sockets).toBe(3);
+    expect(waits).toEqual([5, 20]);
   });
 
   it('maps a persistent server error on a read to the operation and status', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PgBoss } from 'pg-boss';
 import type postgres from 'postgres';
+import { expect, vi } from 'vitest';
 import type { z } from 'zod';
 import { bundleResponse } from '../../functions/http/routes/bundles.js';
 import { submissionResponse, triggerResponse } from '../../functions/http/routes/submissions.js';
@@ -12,7 +13,7 @@ import { type JobQueue, startQueue } from '../../functions/queue/queue.js';
 import { type DatasetFixture, makeDataset } from '../api/fixtures.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { fastQueue } from '../scorer/harness.js';
-import { freePort, killAll, type Proc, startCli, until } from './procs.js';
+import { freePort, killAll, type Proc, startCli } from './procs.js';
 
 const HOST_TOKEN = 'host-token-for-scale-tests-0123';
 
@@ -122,7 +123,8 @@ export async function openCluster(opts: ClusterOptions = {}): Promise<Cluster> {
     };
     const api = startCli('api', ['serve', '--host', '127.0.0.1'], env);
     procs.push(api);
-    await until('API ready', () => api.out().includes('Sketchboard is running at'), 60_000, api.out);
+    // vi.waitFor, not expect.poll: this also runs in beforeAll hooks, outside any test.
+    await vi.waitFor(() => expect(api.out()).toContain('Sketchboard is running at'), { timeout: 60_000 });
     const base = `http://127.0.0.1:${port}`;
     const post = (path: string, headers: Record<string, string>, body: RequestInit['body']) =>
       fetch(`${base}${path}`, { method: 'POST', headers, body });
@@ -147,7 +149,7 @@ export async function openCluster(opts: ClusterOptions = {}): Promise<Cluster> {
         const p = startCli(name, ['scorer'], { ...env, ...extra });
         procs.push(p);
         scorers.push(p);
-        await until(`${name} ready`, () => p.out().includes('scorer ready'), 60_000, p.out);
+        await vi.waitFor(() => expect(p.out()).toContain('scorer ready'), { timeout: 60_000 });
         return p;
       },
       async killScorers() {

@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { vi } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../functions/cli/bin.mjs', import.meta.url));
 
@@ -76,27 +77,11 @@ export function startCli(name: string, args: string[], env: Record<string, strin
   };
 }
 
-/** SIGKILL every group and wait (bounded) for the leaders to exit. */
+/** SIGKILL every group and wait (bounded: a leader that never reports its exit is left behind) for the leaders to exit. */
 export async function killAll(procs: Proc[]): Promise<void> {
   for (const p of procs) p.killGroup('SIGKILL');
-  await Promise.race([Promise.all(procs.map((p) => p.exited)), sleep(10_000)]);
+  await vi.waitFor(() => Promise.all(procs.map((p) => p.exited)), { timeout: 10_000 }).catch(() => {});
   for (const p of procs) live.delete(p.pid);
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Poll `ok` every 50 ms until it holds; fail after `ms` with `what` and `detail()`. */
-export async function until(
-  what: string,
-  ok: () => boolean | Promise<boolean>,
-  ms = 30_000,
-  detail: () => string = () => '',
-): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${detail()}`);
-    await sleep(50);
-  }
 }
 
 /** A port free on 127.0.0.1 right now. */

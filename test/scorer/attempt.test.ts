@@ -12,7 +12,7 @@ import { startScorer } from '../../functions/scorer/worker.js';
 import { claimSubmission, loadAnswerKey, triggerSubmission } from '../../functions/services/index.js';
 import { drivers } from '../helpers/db.js';
 import { makeBundle, makeSketchSet, type SketchSet, tempRoot } from './fixtures.js';
-import { type Harness, openHarness, TEST_ENV } from './harness.js';
+import { FINAL, type Harness, openHarness, TEST_ENV } from './harness.js';
 
 let root: string;
 let set: SketchSet;
@@ -54,7 +54,11 @@ describe.each(drivers())('scoring attempts over %s', (driver) => {
       options: { threads: 1 },
       pollingIntervalSeconds: 0.5,
     });
-    const row = await h.waitFor(id).finally(() => scorer.stop());
+    await expect
+      .poll(async () => (await h.row(id)).status, { timeout: 60_000 })
+      .toMatch(FINAL)
+      .finally(() => scorer.stop());
+    const row = await h.row(id);
     expect(row).toMatchObject({ status: 'scored', attempt: 1, errorCode: null });
 
     const bundle = await openBundle(good);
@@ -125,9 +129,11 @@ describe.each(drivers())('scoring attempts over %s', (driver) => {
       pollingIntervalSeconds: 0.5,
       onOutcome: (o) => outcomes.push(`${o.submissionId === bad ? 'bad' : 'lost'}:${o.status}`),
     });
-    const [badRow, lostRow] = await Promise.all([h.waitFor(bad), h.waitFor(lost)]).finally(() =>
-      scorer.stop(),
-    );
+    await expect
+      .poll(async () => [(await h.row(bad)).status, (await h.row(lost)).status], { timeout: 60_000 })
+      .toEqual([expect.stringMatching(FINAL), expect.stringMatching(FINAL)])
+      .finally(() => scorer.stop());
+    const [badRow, lostRow] = [await h.row(bad), await h.row(lost)];
     expect(badRow).toMatchObject({
       status: 'failed',
       errorCode: 'model_output',

@@ -26,6 +26,9 @@ export const TEST_ENV: StartScorerOptions['env'] = {
   scorer: { concurrency: 1, timeoutSeconds: 60, memoryMb: 2048, maxAttempts: 3, embedded: false },
 };
 
+/** A submission's final statuses (wait for them with `expect.poll(async () => (await h.row(id)).status)`). */
+export const FINAL = /^(scored|failed)$/;
+
 /** Fast queue settings for tests: heartbeats of 10 s (pg-boss minimum), no retry delay. */
 export async function fastQueue(queue: JobQueue): Promise<void> {
   await queue.boss.updateQueue(SCORE_QUEUE, { heartbeatSeconds: 10, retryDelay: 0, retryBackoff: false });
@@ -69,8 +72,6 @@ export type Harness = {
   upload(teamId: string, zip: string, opts?: { missingBlob?: boolean }): Promise<string>;
   trigger(teamId: string, bundleId: string): Promise<string>;
   row(submissionId: string): Promise<SubmissionRow>;
-  /** Poll until the submission reaches a final status (or `until`), or fail after `ms`. */
-  waitFor(submissionId: string, until?: (r: SubmissionRow) => boolean, ms?: number): Promise<SubmissionRow>;
   close(): Promise<void>;
 };
 
@@ -142,15 +143,6 @@ export async function openHarness(driver: DriverName, root: string, set: SketchS
       return (await triggerSubmission(ctx, { teamId, bundleId })).submission.id;
     },
     row,
-    async waitFor(id, until = (r) => r.status === 'scored' || r.status === 'failed', ms = 60_000) {
-      const end = Date.now() + ms;
-      for (;;) {
-        const r = await row(id);
-        if (until(r)) return r;
-        if (Date.now() > end) throw new Error(`submission ${id} stuck in ${r.status} (attempt ${r.attempt})`);
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    },
     async close() {
       await supervisor.stop({ graceful: false, close: true });
       await queue.stop();

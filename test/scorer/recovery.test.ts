@@ -2,11 +2,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AttemptOutcome } from '../../functions/scorer/attempt.js';
 import { startScorer } from '../../functions/scorer/worker.js';
 import { makeBundle, makeSketchSet, type SketchSet, tempRoot } from './fixtures.js';
-import { fastQueue, type Harness, openHarness, TEST_ENV } from './harness.js';
+import { FINAL, fastQueue, type Harness, openHarness, TEST_ENV } from './harness.js';
 
 const BIN = fileURLToPath(new URL('../../functions/cli/bin.mjs', import.meta.url));
 
@@ -42,14 +42,6 @@ function cli(
   return { proc, out: () => text, exited };
 }
 
-async function until(what: string, ok: () => boolean, ms = 30_000, log = () => ''): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} ${log()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Direct children of a process (Linux /proc). */
 function childrenOf(pid: number): number[] {
   const tasks = readdirSync(`/proc/${pid}/task`);
@@ -78,17 +70,19 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('scorer processes over postgres'
 
   it('a worker killed mid-job leaves a job that another worker finishes', async () => {
     const a = cli(h, ['scorer']);
-    await until('scorer ready', () => a.out().includes('scorer ready'), 30_000, a.out);
+    await expect.poll(a.out, { timeout: 30_000 }).toContain('scorer ready');
     await fastQueue(h.queue); // the CLI re-applied the default queue options on start
     const team = await h.competition();
     const id = await h.trigger(team, await h.upload(team, good));
-    await h.waitFor(id, (r) => r.status === 'running', 30_000);
-    await until('runner child', () => childrenOf(a.proc.pid ?? 0).length > 0, 10_000);
+    await expect.poll(async () => (await h.row(id)).status, { timeout: 30_000 }).toBe('running');
+    await expect.poll(() => childrenOf(a.proc.pid ?? 0).length, { timeout: 30_000 }).toBeGreaterThan(0);
     const runners = childrenOf(a.proc.pid ?? 0);
     a.proc.kill('SIGKILL');
     await a.exited;
     // The orphaned runner notices its parent is gone and exits.
-    await until('runner exit', () => runners.every((pid) => !existsSync(`/proc/${pid}/status`)), 10_000);
+    await expect
+      .poll(() => runners.filter((pid) => existsSync(`/proc/${pid}/status`)), { timeout: 30_000 })
+      .toEqual([]);
     expect(await h.row(id)).toMatchObject({ status: 'running', attempt: 1 });
 
     const outcomes: AttemptOutcome[] = [];
@@ -101,7 +95,11 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('scorer processes over postgres'
       pollingIntervalSeconds: 0.5,
       onOutcome: (o) => outcomes.push(o),
     });
-    const row = await h.waitFor(id, undefined, 60_000).finally(() => b.stop());
+    await expect
+      .poll(async () => (await h.row(id)).status, { timeout: 60_000 })
+      .toMatch(FINAL)
+      .finally(() => b.stop());
+    const row = await h.row(id);
     expect(row).toMatchObject({ status: 'scored', attempt: 2, outputKey: `outputs/${id}-a2.csv` });
     expect(outcomes.map((o) => o.status)).toEqual(['scored']);
   }, 120_000);
@@ -123,17 +121,17 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('scorer processes over postgres'
       pollingIntervalSeconds: 0.5,
       onOutcome: (o) => outcomes.push(o),
     });
-    await until('queued job handled', () => outcomes.length > 0).finally(() => b.stop());
+    await vi.waitFor(() => expect(outcomes).not.toEqual([]), { timeout: 30_000 }).finally(() => b.stop());
     expect(outcomes).toEqual([{ status: 'skipped', submissionId: id }]);
     expect(await h.row(id)).toMatchObject({ status: 'scored', attempt: 1 });
   }, 60_000);
 
   it('SIGTERM stops claiming and lets the running job finish', async () => {
     const a = cli(h, ['scorer']);
-    await until('scorer ready', () => a.out().includes('scorer ready'), 30_000, a.out);
+    await expect.poll(a.out, { timeout: 30_000 }).toContain('scorer ready');
     const team = await h.competition();
     const id = await h.trigger(team, await h.upload(team, good));
-    await h.waitFor(id, (r) => r.status === 'running', 30_000);
+    await expect.poll(async () => (await h.row(id)).status, { timeout: 30_000 }).toBe('running');
     a.proc.kill('SIGTERM');
     expect(await a.exited).toBe(0);
     expect(a.out()).toMatch(/SIGTERM, stopping \(1 job\(s\) running\)/);
