@@ -7,16 +7,10 @@ import { errorMessage } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { writeOutputCsv } from '../../core/predict/output.js';
 import type { RuntimeStamp } from '../db/schema.js';
+import { type AnswerKey, type Claim, claimSubmission, loadAnswerKey } from '../services/claims.js';
 import type { ServiceContext } from '../services/context.js';
 import { StaleLeaseError } from '../services/errors.js';
-import {
-  type AnswerKey,
-  type Claim,
-  claimSubmission,
-  completeSubmission,
-  failSubmission,
-  loadAnswerKey,
-} from '../services/results.js';
+import { completeSubmission, failSubmission } from '../services/results.js';
 import { type BlobStore, outputKey } from '../storage/blob.js';
 import { memberAccuracy, splitAccuracy } from './accuracy.js';
 import { InfraError, infraFailure, type RunFailure } from './failures.js';

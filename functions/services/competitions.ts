@@ -1,6 +1,6 @@
 // Competitions: create one from a loaded dataset (split fixed then), list and read them without labels.
-import { asc, desc, eq } from 'drizzle-orm';
-import { competitions, type Split, testItems } from '../db/schema.js';
+import { asc, count, desc, eq } from 'drizzle-orm';
+import { competitions, type Split, teams, testItems } from '../db/schema.js';
 import { nowOf, type ServiceContext } from './context.js';
 import { isUniqueViolation, ServiceError } from './errors.js';
 import { stratifiedSplit } from './split.js';
@@ -141,6 +141,21 @@ export async function listCompetitions(ctx: ServiceContext): Promise<Competition
  */
 export async function getCompetition(ctx: ServiceContext, slug: string): Promise<CompetitionView> {
   return toCompetitionView(await competitionRow(ctx, slug), nowOf(ctx));
+}
+
+/**
+ * Registered teams per competition id (competitions without teams are absent).
+ *
+ * @example
+ * const counts = await teamCounts(ctx);
+ * counts.get(competition.id) ?? 0;
+ */
+export async function teamCounts(ctx: Pick<ServiceContext, 'db'>): Promise<Map<string, number>> {
+  const rows = await ctx.db
+    .select({ competitionId: teams.competitionId, n: count() })
+    .from(teams)
+    .groupBy(teams.competitionId);
+  return new Map(rows.map((r) => [r.competitionId, r.n]));
 }
 
 /** The full row (server-side fields included) for other services; `not_found` when missing. */
