@@ -3,7 +3,7 @@
 // API summary — every function takes a ServiceContext `ctx` first ({ db, queue?, hostToken?,
 // maxActiveSubmissions, now? }) and throws ServiceError (services/errors.ts) with a code the HTTP
 // status table knows: invalid_argument, unauthenticated, forbidden, not_found, conflict,
-// competition_closed, invalid_bundle, limit_exceeded.
+// competition_closed, invalid_bundle, limit_exceeded, payload_too_large.
 //
 // competitions  createCompetition(ctx, NewCompetition) → CompetitionView          (split fixed here)
 //               listCompetitions(ctx) → CompetitionView[];  getCompetition(ctx, slug) → CompetitionView
