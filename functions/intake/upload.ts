@@ -90,13 +90,13 @@ export function declaredLength(header: string | undefined, options: UploadOption
 
 /**
  * Read a web stream chunk by chunk, converting a stream failure (client gone, socket reset) into a 400
- * "truncated" error. `onChunk` may throw ServiceErrors (413), which pass through unchanged, or return 'stop' to
- * stop reading (the rest of the stream is cancelled).
+ * "truncated" error. Errors `onChunk` throws (a 413, say) pass through unchanged; the rest of the stream is
+ * cancelled on any error.
  */
 export async function readChunks(
   body: ReadableStream<Uint8Array>,
   label: string,
-  onChunk: (chunk: Uint8Array) => Promise<unknown>,
+  onChunk: (chunk: Uint8Array) => Promise<void>,
 ): Promise<void> {
   const reader = body.getReader();
   try {
@@ -107,7 +107,8 @@ export async function readChunks(
       } catch (err) {
         throw truncated(label, 'the connection ended before the body was complete', err);
       }
-      if (step.done || (await onChunk(step.value)) === 'stop') return;
+      if (step.done) return;
+      await onChunk(step.value);
     }
   } finally {
     await reader.cancel().catch(() => undefined);
