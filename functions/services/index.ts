@@ -54,9 +54,7 @@ export {
   completeSubmission,
   drainDeadLetters,
   type Failure,
-  type FailureCode,
   failSubmission,
-  INFRA_CODE,
   type ScoreResults,
 } from './results.js';
 export { stratifiedSplit } from './split.js';
