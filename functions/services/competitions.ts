@@ -1,13 +1,12 @@
 // Competitions: create one from a loaded dataset (split fixed then), list and read them without labels.
 import { asc, count, desc, eq } from 'drizzle-orm';
-import { competitions, type Split, teams, testItems } from '../db/schema.js';
+import { COMPETITION_DEFAULTS, competitions, type Split, teams, testItems } from '../db/schema.js';
 import { nowOf, type ServiceContext } from './context.js';
 import { isUniqueViolation, ServiceError } from './errors.js';
 import { stratifiedSplit } from './split.js';
 import { type CompetitionView, toCompetitionView } from './views.js';
 
-/** Defaults of a new competition: the one place they live. */
-export const COMPETITION_DEFAULTS = { dailyLimit: 5, finals: 2, publicFraction: 0.5, splitSeed: 1 } as const;
+export { COMPETITION_DEFAULTS } from '../db/schema.js';
 
 /** One test item with its label, as loaded from `test.csv` + `test_labels.csv`. */
 export type LabeledItem = { id: string; imagePath: string; label: number };
