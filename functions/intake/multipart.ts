@@ -31,7 +31,6 @@ export function multipartBoundary(contentType: string | undefined): string | nul
 
 /** busboy's own errors (malformed or cut-off bodies) as the 400s clients see. */
 function parseError(err: unknown): ServiceError {
-  if (err instanceof ServiceError) return err;
   const message = err instanceof Error ? err.message : String(err);
   if (/^Unexpected end of (form|file)$/.test(message))
     return truncated('multipart', 'the closing boundary is missing', err);
@@ -76,15 +75,15 @@ export async function readMultipart(
   const consumers: Promise<void>[] = [];
   // The first error of any part ends the parse: `failed` rejects, so a write that busboy holds back
   // (a file consumer that stopped reading) never leaves the request hanging.
-  let failure: ServiceError | undefined;
-  let reject: (err: ServiceError) => void = () => {};
+  let failure: { error: unknown } | undefined;
+  let reject: (err: unknown) => void = () => {};
   const failed = new Promise<never>((_, r) => {
     reject = r;
   });
   failed.catch(() => {});
-  const fail = (err: unknown) => {
-    failure ??= parseError(err);
-    reject(failure);
+  const fail = (error: unknown) => {
+    failure ??= { error };
+    reject(failure.error);
   };
 
   /** The part's name once checked: allowed, not seen before, not one too many. */
@@ -105,7 +104,7 @@ export async function readMultipart(
     headers: { 'content-type': `multipart/form-data; boundary="${boundary}"` },
     limits: { fieldSize: maxField + 1 },
   });
-  parser.on('error', fail);
+  parser.on('error', (err) => fail(parseError(err)));
   parser.on('field', (name: string | undefined, value: string, info: busboy.FieldInfo) => {
     try {
       if (name !== undefined && Object.hasOwn(spec.files, name))
@@ -154,17 +153,17 @@ export async function readMultipart(
       await Promise.race([write(chunk), failed]);
     });
     const ended = new Promise<void>((resolve) =>
-      parser.end((err?: Error | null) => (err ? fail(err) : resolve())),
+      parser.end((err?: Error | null) => (err ? fail(parseError(err)) : resolve())),
     );
     await Promise.race([ended, failed]);
     await Promise.all(consumers);
-    if (failure) throw failure;
+    if (failure) throw failure.error;
     return result;
   } catch (err) {
     fail(err);
     parser.destroy();
     await Promise.all(consumers);
     await Promise.all(sinks.map((s) => s.abort()));
-    throw failure ?? err;
+    throw failure?.error ?? err;
   }
 }
