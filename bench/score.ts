@@ -36,7 +36,8 @@ import {
   registerTeam,
   triggerSubmission,
 } from '../functions/services/index.js';
-import { bundleKey, createLocalBlobStore } from '../functions/storage/blob.js';
+import { bundleKey } from '../functions/storage/blob.js';
+import { createLocalBlobStore } from '../functions/storage/local.js';
 
 const { values: args } = parseArgs({
   options: {

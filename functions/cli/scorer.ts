@@ -1,9 +1,12 @@
 // `sketchboard scorer`: the long-running scoring worker; N concurrent jobs from the queue, graceful stop on SIGINT/SIGTERM.
 
 import { type Command, parse } from '../../core/cli/args.js';
-import { loadEnv } from '../config/env.js';
+import { envDefault, loadEnv } from '../config/env.js';
 import { openScorerParts } from '../scorer/standalone.js';
-import { STOP_GRACE_MS, startScorer } from '../scorer/worker.js';
+import { startScorer } from '../scorer/worker.js';
+
+/** `(default N)` as the env schema has it: the usage quotes the one place defaults live. */
+const dflt = (name: string) => `(default ${envDefault(name)})`;
 
 const usage = `Usage: sketchboard scorer
 
@@ -11,12 +14,12 @@ Pulls score-submission jobs from the queue and scores them, each bundle in a san
 process (wall-clock and memory limits enforced by killing it). Configured by the environment:
 
   DATABASE_URL                           PostgreSQL (unset: embedded PGlite under SKETCHBOARD_DATA_DIR)
-  SKETCHBOARD_DATA_DIR                   data folder (blobs; PGlite)
-  SKETCHBOARD_SCORER_CONCURRENCY         jobs scored at once (default 1)
-  SKETCHBOARD_SCORER_TIMEOUT_SECONDS     wall-clock limit per run (default 1800)
-  SKETCHBOARD_SCORER_MEMORY_MB           memory limit per run (default 8192)
-  SKETCHBOARD_SCORER_MAX_ATTEMPTS        attempts for infrastructure faults (default 3)
-  SKETCHBOARD_SCORER_STOP_GRACE_SECONDS  on SIGINT/SIGTERM, time running jobs get to finish (default ${STOP_GRACE_MS / 1000})
+  SKETCHBOARD_DATA_DIR                   data folder (blobs; PGlite) ${dflt('SKETCHBOARD_DATA_DIR')}
+  SKETCHBOARD_SCORER_CONCURRENCY         jobs scored at once ${dflt('SKETCHBOARD_SCORER_CONCURRENCY')}
+  SKETCHBOARD_SCORER_TIMEOUT_SECONDS     wall-clock limit per run ${dflt('SKETCHBOARD_SCORER_TIMEOUT_SECONDS')}
+  SKETCHBOARD_SCORER_MEMORY_MB           memory limit per run ${dflt('SKETCHBOARD_SCORER_MEMORY_MB')}
+  SKETCHBOARD_SCORER_MAX_ATTEMPTS        attempts for infrastructure faults ${dflt('SKETCHBOARD_SCORER_MAX_ATTEMPTS')}
+  SKETCHBOARD_SCORER_STOP_GRACE_SECONDS  on SIGINT/SIGTERM, time running jobs get to finish ${dflt('SKETCHBOARD_SCORER_STOP_GRACE_SECONDS')}
 
 SIGINT/SIGTERM: stop claiming, let running jobs finish within the grace period, then hand them back
 (their runs are killed and the jobs retried by another scorer); close the queue and the database pool.`;

@@ -1,11 +1,12 @@
 // `sketchboard serve` (= `npm start`): API + embedded scorer + demo competition, until SIGINT/SIGTERM.
 import { type Command, parse } from '../../core/cli/args.js';
+import { envDefault, loadEnv } from '../config/env.js';
 
 const usage = `Usage: sketchboard serve [--no-demo] [--host ADDRESS]
 
 Starts the competition service: applies migrations, opens the database (embedded PGlite under
 SKETCHBOARD_DATA_DIR, or PostgreSQL when DATABASE_URL is set), the blob store, the API on PORT
-(default 8787) and, unless SKETCHBOARD_EMBEDDED_SCORER=false, the scorer in the same process.
+(default ${envDefault('PORT')}) and, unless SKETCHBOARD_EMBEDDED_SCORER=false, the scorer in the same process.
 In embedded mode it creates the demo competition "sketch-demo" on first start.
 
   --no-demo       don't create the demo competition
@@ -15,7 +16,6 @@ const options = { 'no-demo': { type: 'boolean' }, host: { type: 'string' } } as 
 
 async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, options, false);
-  const { loadEnv } = await import('../config/env.js');
   const { startService } = await import('./service.js');
   const env = loadEnv();
   const service = await startService(env, {

@@ -7,7 +7,8 @@ import { type RunningServer, startServer } from '../http/server.js';
 import { type JobQueue, startQueue } from '../queue/queue.js';
 import { type RunningScorer, startScorer } from '../scorer/worker.js';
 import type { ServiceContext } from '../services/context.js';
-import { type BlobStore, createBlobStore } from '../storage/blob.js';
+import type { BlobStore } from '../storage/blob.js';
+import { createBlobStore } from '../storage/index.js';
 import { type DemoCompetition, ensureDemoCompetition } from './demo-competition.js';
 
 export type RunningService = {

@@ -166,11 +166,6 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   };
 }
 
-/** Where embedded mode keeps PGlite's files. */
-export function pgliteDir(env: Pick<Env, 'dataDir'>): string {
-  return join(env.dataDir, 'pglite');
-}
-
 /** Where the local blob store keeps bundles and outputs. */
 export function blobDir(env: Pick<Env, 'dataDir'>): string {
   return join(env.dataDir, 'blobs');

@@ -38,6 +38,12 @@ export type RuntimeStamp = {
   datasetSha256: string;
 };
 
+/**
+ * Defaults of a new competition: the one place they live. The services fill them in; `finals` is also
+ * the column's default.
+ */
+export const COMPETITION_DEFAULTS = { dailyLimit: 5, finals: 2, publicFraction: 0.5, splitSeed: 1 } as const;
+
 export const competitions = pgTable('competitions', {
   id: uuid('id').primaryKey().defaultRandom(),
   slug: text('slug').notNull().unique(),
@@ -46,7 +52,7 @@ export const competitions = pgTable('competitions', {
   startsAt: ts('starts_at').notNull(),
   endsAt: ts('ends_at').notNull(),
   dailyLimit: integer('daily_limit').notNull(),
-  finals: integer('finals').notNull().default(2),
+  finals: integer('finals').notNull().default(COMPETITION_DEFAULTS.finals),
   publicFraction: doublePrecision('public_fraction').notNull(),
   splitSeed: integer('split_seed').notNull(),
   datasetSha256: text('dataset_sha256').notNull(),
@@ -157,7 +163,6 @@ export const submissions = pgTable(
 );
 
 export type CompetitionRow = typeof competitions.$inferSelect;
-export type TestItemRow = typeof testItems.$inferSelect;
 export type TeamRow = typeof teams.$inferSelect;
 export type BundleRow = typeof bundles.$inferSelect;
 export type SubmissionRow = typeof submissions.$inferSelect;

@@ -2,7 +2,7 @@
 import { createHash, type Hash, randomUUID } from 'node:crypto';
 import { type FileHandle, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HttpError } from '../http/errors.js';
+import { ServiceError } from '../services/errors.js';
 
 /** A body written to disk: where, how many bytes, and the sha256 of those bytes (hex). */
 export type StoredUpload = { path: string; bytes: number; sha256: string };
@@ -63,16 +63,16 @@ export class FileSink {
   }
 }
 
-function tooLarge(options: UploadOptions): HttpError {
-  return new HttpError(
+function tooLarge(options: UploadOptions): ServiceError {
+  return new ServiceError(
     'payload_too_large',
     `${options.label} is larger than the limit of ${options.maxBytes} bytes`,
   );
 }
 
 /** The 400 for a body that ended early (client aborted, connection dropped, Content-Length not reached). */
-export function truncated(label: string, detail: string, cause?: unknown): HttpError {
-  return new HttpError('invalid_argument', `${label} upload was truncated: ${detail}`, { cause });
+export function truncated(label: string, detail: string, cause?: unknown): ServiceError {
+  return new ServiceError('invalid_argument', `${label} upload was truncated: ${detail}`, { cause });
 }
 
 /**
@@ -82,7 +82,7 @@ export function truncated(label: string, detail: string, cause?: unknown): HttpE
 export function declaredLength(header: string | undefined, options: UploadOptions): number | undefined {
   if (header === undefined) return undefined;
   if (!/^\d{1,15}$/.test(header.trim()))
-    throw new HttpError('invalid_argument', 'Content-Length is not a number');
+    throw new ServiceError('invalid_argument', 'Content-Length is not a number');
   const length = Number(header.trim());
   if (length > options.maxBytes) throw tooLarge(options);
   return length;
@@ -90,13 +90,13 @@ export function declaredLength(header: string | undefined, options: UploadOption
 
 /**
  * Read a web stream chunk by chunk, converting a stream failure (client gone, socket reset) into a 400
- * "truncated" error. `onChunk` may throw HttpErrors (413), which pass through unchanged, or return 'stop' to
- * stop reading (the rest of the stream is cancelled).
+ * "truncated" error. Errors `onChunk` throws (a 413, say) pass through unchanged; the rest of the stream is
+ * cancelled on any error.
  */
 export async function readChunks(
   body: ReadableStream<Uint8Array>,
   label: string,
-  onChunk: (chunk: Uint8Array) => Promise<unknown>,
+  onChunk: (chunk: Uint8Array) => Promise<void>,
 ): Promise<void> {
   const reader = body.getReader();
   try {
@@ -107,7 +107,8 @@ export async function readChunks(
       } catch (err) {
         throw truncated(label, 'the connection ended before the body was complete', err);
       }
-      if (step.done || (await onChunk(step.value)) === 'stop') return;
+      if (step.done) return;
+      await onChunk(step.value);
     }
   } finally {
     await reader.cancel().catch(() => undefined);
@@ -130,12 +131,12 @@ export async function streamBodyToFile(
 ): Promise<StoredUpload> {
   const expected = declaredLength(contentLength, options);
   if (body === null || expected === 0)
-    throw new HttpError('invalid_argument', `${options.label} upload is empty`);
+    throw new ServiceError('invalid_argument', `${options.label} upload is empty`);
   const sink = await FileSink.create(options);
   try {
     await readChunks(body, options.label, (chunk) => sink.write(chunk));
     const stored = await sink.finish();
-    if (stored.bytes === 0) throw new HttpError('invalid_argument', `${options.label} upload is empty`);
+    if (stored.bytes === 0) throw new ServiceError('invalid_argument', `${options.label} upload is empty`);
     if (expected !== undefined && stored.bytes !== expected) {
       throw truncated(options.label, `received ${stored.bytes} of ${expected} bytes`);
     }

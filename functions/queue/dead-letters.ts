@@ -1,57 +1,58 @@
-// Dead letters: submissions whose scoring job the queue gave up on are failed as infrastructure faults.
-import { and, eq, inArray } from 'drizzle-orm';
-import { submissions } from '../db/schema.js';
-import { INFRA_CODE } from '../scorer/failures.js';
-import { isUuid, nowOf, type ServiceContext } from '../services/context.js';
+// Dead letters: jobs the queue gave up on (retries exhausted, or the last worker died), handed to whoever settles them.
 import { type JobQueue, SCORE_DEAD_QUEUE, type ScoreJobData } from './queue.js';
 
 /**
- * Fails a submission whose job the queue gave up on (dead-letter queue: retries exhausted, or its last
- * worker died) as an infrastructure fault, code `infra` like the scorer's. No lease needed; a finished
- * submission is left alone. Returns whether it changed anything.
- *
- * @example
- * await boss.work(SCORE_DEAD_QUEUE, async ([job]) => { await abandonSubmission(ctx, job.data.submissionId); });
+ * Settles a dead-lettered submission and says whether it changed anything. The queue does not know
+ * what that means: the services' `abandonSubmission` fails it as an infrastructure fault.
  */
-export async function abandonSubmission(
-  ctx: ServiceContext,
-  submissionId: string,
-  message = 'scoring could not be completed because of a server problem; this does not count against your limit',
-): Promise<boolean> {
-  if (!isUuid(submissionId)) return false;
-  const rows = await ctx.db
-    .update(submissions)
-    .set({
-      status: 'failed',
-      leaseToken: null,
-      errorCode: INFRA_CODE,
-      errorMessage: message,
-      errorIsInfra: true,
-      finishedAt: nowOf(ctx),
-    })
-    .where(and(eq(submissions.id, submissionId), inArray(submissions.status, ['queued', 'running'])))
-    .returning({ id: submissions.id });
-  return rows.length === 1;
-}
+export type Abandon = (submissionId: string) => Promise<boolean>;
 
 /**
- * Fails (as infrastructure) every submission whose job sits in the dead-letter queue, and settles
- * those jobs. Returns how many submissions changed. Run it from a timer or `boss.work(SCORE_DEAD_QUEUE)`.
+ * Hands every job waiting in the dead-letter queue to `abandon`, then settles those jobs. Returns how
+ * many submissions `abandon` changed. Run it from a timer, or let {@link workDeadLetters} do it.
  *
  * @example
- * setInterval(() => void drainDeadLetters(ctx, queue), 30_000);
+ * const changed = await drainDeadQueue(queue, (id) => abandonSubmission(ctx, id));
  */
-export async function drainDeadLetters(ctx: ServiceContext, queue: Pick<JobQueue, 'boss'>): Promise<number> {
+export async function drainDeadQueue(queue: Pick<JobQueue, 'boss'>, abandon: Abandon): Promise<number> {
   let changed = 0;
   for (;;) {
     const jobs = await queue.boss.fetch<ScoreJobData>(SCORE_DEAD_QUEUE, { batchSize: 50 });
     if (jobs.length === 0) return changed;
     for (const job of jobs) {
-      if (await abandonSubmission(ctx, String(job.data?.submissionId ?? ''))) changed += 1;
+      if (await abandon(String(job.data?.submissionId ?? ''))) changed += 1;
     }
     await queue.boss.complete(
       SCORE_DEAD_QUEUE,
       jobs.map((j) => j.id),
     );
   }
+}
+
+/**
+ * Works the dead-letter queue in this process: each job's submission goes to `abandon` as it arrives
+ * (`onAbandoned` is told when that changed something). Returns a stop function that waits for the job
+ * in hand.
+ *
+ * @example
+ * const stopDead = await workDeadLetters(queue, (id) => abandonSubmission(ctx, id));
+ * await stopDead();
+ */
+export async function workDeadLetters(
+  queue: Pick<JobQueue, 'boss'>,
+  abandon: Abandon,
+  options: { pollingIntervalSeconds?: number; onAbandoned?(submissionId: string): void } = {},
+): Promise<() => Promise<void>> {
+  const polling =
+    options.pollingIntervalSeconds === undefined
+      ? {}
+      : { pollingIntervalSeconds: options.pollingIntervalSeconds };
+  const id = await queue.boss.work<ScoreJobData>(
+    SCORE_DEAD_QUEUE,
+    { batchSize: 1, ...polling },
+    async ([job]) => {
+      if (await abandon(job.data.submissionId)) options.onAbandoned?.(job.data.submissionId);
+    },
+  );
+  return () => queue.boss.offWork(SCORE_DEAD_QUEUE, { id, wait: true });
 }

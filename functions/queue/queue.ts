@@ -12,7 +12,6 @@ export const SCORE_DEAD_QUEUE = 'score-submission-dead';
 
 /** Payload of a scoring job. */
 export type ScoreJobData = { submissionId: string };
-export type ScoreJob = Job<ScoreJobData>;
 
 export type QueueOptions = {
   /** Attempts per submission, the first included (env SKETCHBOARD_SCORER_MAX_ATTEMPTS). */

@@ -3,20 +3,15 @@ import { access, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { RuntimeStamp as ModelStamp } from '../../core/backends/types.js';
+import { mapLimit } from '../../core/data/io.js';
 import { errorMessage } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { writeOutputCsv } from '../../core/predict/output.js';
 import type { RuntimeStamp } from '../db/schema.js';
+import { type AnswerKey, type Claim, claimSubmission, loadAnswerKey } from '../services/claims.js';
 import type { ServiceContext } from '../services/context.js';
 import { StaleLeaseError } from '../services/errors.js';
-import {
-  type AnswerKey,
-  type Claim,
-  claimSubmission,
-  completeSubmission,
-  failSubmission,
-  loadAnswerKey,
-} from '../services/results.js';
+import { completeSubmission, failSubmission } from '../services/results.js';
 import { type BlobStore, outputKey } from '../storage/blob.js';
 import { memberAccuracy, splitAccuracy } from './accuracy.js';
 import { InfraError, infraFailure, type RunFailure } from './failures.js';
@@ -73,6 +68,9 @@ export function runtimeStamp(
   };
 }
 
+/** Test images checked for existence at once. */
+const CHECK_CONCURRENCY = 256;
+
 /** Host label files that must never sit beside the images a runner reads. */
 const LABEL_FILE = /^test_labels\.csv$/i;
 
@@ -80,15 +78,11 @@ const LABEL_FILE = /^test_labels\.csv$/i;
 async function imagePaths(claim: Claim, key: AnswerKey): Promise<string[]> {
   const root = resolve(claim.competition.datasetDir);
   const paths = key.map((item) => resolve(root, item.imagePath));
-  for (let i = 0; i < paths.length; i += 256) {
-    await Promise.all(
-      paths.slice(i, i + 256).map((p) =>
-        access(p).catch((err: unknown) => {
-          throw new InfraError(`test image missing: ${p}`, { cause: err });
-        }),
-      ),
-    );
-  }
+  await mapLimit(paths, CHECK_CONCURRENCY, (p) =>
+    access(p).catch((err: unknown) => {
+      throw new InfraError(`test image missing: ${p}`, { cause: err });
+    }),
+  );
   // The child may read its images' folders: refuse to run next to a labels file.
   for (const dir of new Set(paths.map((p) => dirname(p)))) {
     if ((await readdir(dir)).some((name) => LABEL_FILE.test(name))) {

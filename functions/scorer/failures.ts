@@ -1,15 +1,8 @@
 // Why a scoring run failed, in words a team can read, and whether it was the bundle's fault or ours.
 import { errorMessage } from '../../core/errors.js';
+import { type FailureCode, INFRA_CODE } from '../services/results.js';
 
-/**
- * Failure codes stored on a failed submission. All but `infra` are the bundle's doing and count
- * against the team's daily limit; `infra` (database, blob store, queue, missing test images, no
- * runtime) is retried a bounded number of times and never counts.
- */
-export type FailureCode = 'invalid_bundle' | 'model_output' | 'timeout' | 'out_of_memory' | 'crash' | 'infra';
-
-/** The stored code of every infrastructure failure, the scorer's and the dead-letter drain's alike. */
-export const INFRA_CODE = 'infra' satisfies FailureCode;
+export type { FailureCode } from '../services/results.js';
 
 /** A failure: `message` is shown to the team; `detail` (child stderr, causes) only goes to logs. */
 export type RunFailure = { code: FailureCode; message: string; isInfra: boolean; detail?: string };

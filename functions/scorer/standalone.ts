@@ -3,7 +3,8 @@
 import type { Env } from '../config/env.js';
 import { type Database, openDatabase } from '../db/client.js';
 import { type JobQueue, startQueue } from '../queue/queue.js';
-import { type BlobStore, createBlobStore } from '../storage/blob.js';
+import type { BlobStore } from '../storage/blob.js';
+import { createBlobStore } from '../storage/index.js';
 
 /** A scorer process's connections; `close` releases them in order. */
 export type ScorerParts = { database: Database; blobs: BlobStore; queue?: JobQueue; close(): Promise<void> };

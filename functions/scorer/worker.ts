@@ -4,14 +4,8 @@ import { log } from '../../core/log.js';
 import { DEFAULT_BATCH_SIZE } from '../../core/predict/predictor.js';
 import { type Env, envDefault } from '../config/env.js';
 import type { Db } from '../db/client.js';
-import {
-  attemptOf,
-  isLastAttempt,
-  type JobQueue,
-  SCORE_DEAD_QUEUE,
-  SCORE_QUEUE,
-  type ScoreJobData,
-} from '../queue/queue.js';
+import { workDeadLetters } from '../queue/dead-letters.js';
+import { attemptOf, isLastAttempt, type JobQueue, SCORE_QUEUE, type ScoreJobData } from '../queue/queue.js';
 import type { ServiceContext } from '../services/context.js';
 import { abandonSubmission } from '../services/results.js';
 import type { BlobStore } from '../storage/blob.js';
@@ -145,13 +139,13 @@ async function startWorkers(parts: StartScorerOptions, pool: RunnerPool): Promis
       }
     },
   );
-  const deadId = await boss.work<ScoreJobData>(
-    SCORE_DEAD_QUEUE,
-    { batchSize: 1, ...polling },
-    async ([job]) => {
-      const changed = await abandonSubmission(deps.services, job.data.submissionId);
-      if (changed)
-        log.warn('submission abandoned after its retries ran out', { submissionId: job.data.submissionId });
+  const stopDeadLetters = await workDeadLetters(
+    parts.queue,
+    (submissionId) => abandonSubmission(deps.services, submissionId),
+    {
+      ...polling,
+      onAbandoned: (submissionId) =>
+        log.warn('submission abandoned after its retries ran out', { submissionId }),
     },
   );
   log.info('scorer started', { concurrency: parts.env.scorer.concurrency, ...deps.limits });
@@ -169,7 +163,7 @@ async function startWorkers(parts: StartScorerOptions, pool: RunnerPool): Promis
         const timer = setTimeout(() => shutdown.abort(new Error('scorer stopping')), opts.graceMs ?? graceMs);
         try {
           await drained;
-          await boss.offWork(SCORE_DEAD_QUEUE, { id: deadId, wait: true });
+          await stopDeadLetters();
         } finally {
           clearTimeout(timer);
           pool.close();

@@ -1,13 +1,12 @@
 // Competitions: create one from a loaded dataset (split fixed then), list and read them without labels.
-import { asc, desc, eq } from 'drizzle-orm';
-import { competitions, type Split, testItems } from '../db/schema.js';
+import { asc, count, desc, eq } from 'drizzle-orm';
+import { COMPETITION_DEFAULTS, competitions, type Split, teams, testItems } from '../db/schema.js';
 import { nowOf, type ServiceContext } from './context.js';
 import { isUniqueViolation, ServiceError } from './errors.js';
 import { stratifiedSplit } from './split.js';
 import { type CompetitionView, toCompetitionView } from './views.js';
 
-/** Defaults of a new competition: the one place they live. */
-export const COMPETITION_DEFAULTS = { dailyLimit: 5, finals: 2, publicFraction: 0.5, splitSeed: 1 } as const;
+export { COMPETITION_DEFAULTS } from '../db/schema.js';
 
 /** One test item with its label, as loaded from `test.csv` + `test_labels.csv`. */
 export type LabeledItem = { id: string; imagePath: string; label: number };
@@ -141,6 +140,21 @@ export async function listCompetitions(ctx: ServiceContext): Promise<Competition
  */
 export async function getCompetition(ctx: ServiceContext, slug: string): Promise<CompetitionView> {
   return toCompetitionView(await competitionRow(ctx, slug), nowOf(ctx));
+}
+
+/**
+ * Registered teams per competition id (competitions without teams are absent).
+ *
+ * @example
+ * const counts = await teamCounts(ctx);
+ * counts.get(competition.id) ?? 0;
+ */
+export async function teamCounts(ctx: Pick<ServiceContext, 'db'>): Promise<Map<string, number>> {
+  const rows = await ctx.db
+    .select({ competitionId: teams.competitionId, n: count() })
+    .from(teams)
+    .groupBy(teams.competitionId);
+  return new Map(rows.map((r) => [r.competitionId, r.n]));
 }
 
 /** The full row (server-side fields included) for other services; `not_found` when missing. */

@@ -1,4 +1,4 @@
-// Typed errors of the services: one class, codes that the HTTP layer's status table (http/errors.ts) knows.
+// Typed errors of the services and intake: one class, codes that the HTTP layer's status table (http/errors.ts) knows.
 
 /** Codes the services throw. Each has an HTTP status in functions/http/errors.ts `ERROR_STATUS`. */
 export type ServiceErrorCode =
@@ -9,10 +9,11 @@ export type ServiceErrorCode =
   | 'conflict' // duplicate slug or team name, finals beyond N, a stale scorer lease
   | 'competition_closed' // trigger or final selection outside the competition's window
   | 'invalid_bundle' // a bundle that does not fit the competition (class count)
-  | 'limit_exceeded'; // daily submission limit or too many queued/running submissions
+  | 'limit_exceeded' // daily submission limit or too many queued/running submissions
+  | 'payload_too_large'; // an upload (body, multipart file or field) over its size limit
 
 /**
- * The one error type of functions/services. `code` is stable and maps to a status in one place;
+ * The one error type of functions/services (and of intake/, which sits below the transport). `code` is stable and maps to a status in one place;
  * `message` is for people and never holds labels, stack traces or SQL.
  *
  * @example

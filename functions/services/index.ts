@@ -1,12 +1,13 @@
 // The competition service's data access and business rules (no HTTP): one import for routes and the scorer.
 //
 // API summary — every function takes a ServiceContext `ctx` first ({ db, queue?, hostToken?,
-// maxActiveSubmissions, now? }) and throws ServiceError (functions/errors.ts) with a code the HTTP
+// maxActiveSubmissions, now? }) and throws ServiceError (services/errors.ts) with a code the HTTP
 // status table knows: invalid_argument, unauthenticated, forbidden, not_found, conflict,
-// competition_closed, invalid_bundle, limit_exceeded.
+// competition_closed, invalid_bundle, limit_exceeded, payload_too_large.
 //
 // competitions  createCompetition(ctx, NewCompetition) → CompetitionView          (split fixed here)
 //               listCompetitions(ctx) → CompetitionView[];  getCompetition(ctx, slug) → CompetitionView
+//               teamCounts(ctx) → Map<competitionId, registered teams>
 // teams         registerTeam(ctx, slug, { name, members }) → { team: TeamView, token }   (token once)
 //               authenticate(ctx, token) → { kind: 'host' } | { kind: 'team', team: TeamIdentity }
 //               teamByToken(ctx, token) → TeamIdentity | null;  getTeam(ctx, teamId) → TeamView
@@ -19,13 +20,13 @@
 //               submissionOutputKey(ctx, id, viewer) → blob key of output.csv
 //               selectFinal(ctx, teamId, submissionId, selected) → SubmissionView
 // leaderboard   leaderboard(ctx, slug, 'public' | 'private', { asHost? }) → Leaderboard
-// scoring       claimSubmission(ctx, id, attempt?) → Claim | null;  loadAnswerKey(ctx, competitionId)
-//               completeSubmission(ctx, id, leaseToken, ScoreResults) → SubmissionView
+// claims        claimSubmission(ctx, id, attempt?) → Claim | null;  loadAnswerKey(ctx, competitionId)
+// results       completeSubmission(ctx, id, leaseToken, ScoreResults) → SubmissionView
 //               failSubmission(ctx, id, leaseToken, Failure) → SubmissionView   (StaleLeaseError if stale)
-// dead-letters  abandonSubmission(ctx, id, message?) → boolean                  (dead-letter queue)
+//               abandonSubmission(ctx, id, message?) → boolean                  (dead-letter queue)
 //               drainDeadLetters(ctx, queue) → number       (abandons every dead-lettered job's submission)
 //
-// Scorer loop (functions/queue.ts): boss.work(SCORE_QUEUE, async ([job]) => { const claim = await
+// Scorer loop (functions/scorer/worker.ts): boss.work(SCORE_QUEUE, async ([job]) => { const claim = await
 // claimSubmission(ctx, job.data.submissionId, attemptOf(job)); if (!claim) return; ... then
 // completeSubmission(...) or failSubmission(..., { isInfra, retry: isInfra && !isLastAttempt(queue, job) })
 // and, for a retried infra fault, throw so pg-boss retries the job }. A killed worker's job is
@@ -35,8 +36,8 @@
 // `viewer` is H7's Principal ({ kind: 'host' } | { kind: 'team', team: { id } } | { kind: 'anonymous' }).
 // Views never contain labels, per-item splits, token hashes, dataset paths or the split seed.
 
-export { abandonSubmission, drainDeadLetters } from '../queue/dead-letters.js';
 export { findBundleBySha, getBundle, listBundles, type NewBundle, recordBundle } from './bundles.js';
+export { type AnswerKey, type Claim, claimSubmission, loadAnswerKey } from './claims.js';
 export {
   COMPETITION_DEFAULTS,
   createCompetition,
@@ -44,17 +45,16 @@ export {
   type LabeledItem,
   listCompetitions,
   type NewCompetition,
+  teamCounts,
 } from './competitions.js';
 export { nowOf, type ServiceContext, utcDayStart, type Viewer } from './context.js';
 export {
-  type AnswerKey,
-  type Claim,
+  abandonSubmission,
   type Count,
-  claimSubmission,
   completeSubmission,
+  drainDeadLetters,
   type Failure,
   failSubmission,
-  loadAnswerKey,
   type ScoreResults,
 } from './results.js';
 export { stratifiedSplit } from './split.js';

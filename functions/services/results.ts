@@ -1,35 +1,16 @@
-// Scorer-side writes: claim an attempt with a fresh lease, then complete or fail it; stale leases are refused.
-import { randomBytes } from 'node:crypto';
-import { and, asc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
-import type { Manifest } from '../../core/bundle/manifest.js';
-import {
-  bundles,
-  competitions,
-  type MemberScore,
-  type RuntimeStamp,
-  type Split,
-  submissions,
-  testItems,
-} from '../db/schema.js';
+// Recording results: complete or fail a claimed attempt under its lease (stale leases refused); abandon dead letters.
+import { and, eq, inArray } from 'drizzle-orm';
+import { type MemberScore, type RuntimeStamp, submissions } from '../db/schema.js';
+import { drainDeadQueue } from '../queue/dead-letters.js';
+import type { JobQueue } from '../queue/queue.js';
 import { isUuid, nowOf, type ServiceContext } from './context.js';
 import { ServiceError, StaleLeaseError } from './errors.js';
 import { type SubmissionView, toSubmissionView } from './views.js';
 
-/** What a scorer needs to run one attempt. `leaseToken` must accompany its result. */
-export type Claim = {
-  submissionId: string;
-  teamId: string;
-  attempt: number;
-  leaseToken: string;
-  bundle: { id: string; sha256: string; blobKey: string; manifest: Manifest };
-  competition: { id: string; slug: string; classes: number; datasetDir: string; datasetSha256: string };
-};
-
-/** The labelled test set, in test.csv order. SERVER-ONLY: the scorer compares with it; never send it anywhere. */
-export type AnswerKey = { id: string; imagePath: string; label: number; split: Split }[];
-
+/** Correct predictions out of the items of one split. */
 export type Count = { correct: number; total: number };
 
+/** What a scored attempt records through {@link completeSubmission}. */
 export type ScoreResults = {
   public: Count;
   private: Count;
@@ -40,6 +21,16 @@ export type ScoreResults = {
   outputKey: string;
 };
 
+/**
+ * Failure codes stored on a failed submission. All but `infra` are the bundle's doing and count
+ * against the team's daily limit; `infra` (database, blob store, queue, missing test images, no
+ * runtime) is retried a bounded number of times and never counts.
+ */
+export type FailureCode = 'invalid_bundle' | 'model_output' | 'timeout' | 'out_of_memory' | 'crash' | 'infra';
+
+/** The stored code of every infrastructure failure, the scorer's and the dead-letter drain's alike. */
+export const INFRA_CODE = 'infra' satisfies FailureCode;
+
 /** A failure the team can read: a short code and a one-line message without stack traces or labels. */
 export type Failure = {
   code: string;
@@ -49,80 +40,6 @@ export type Failure = {
   /** Infrastructure only: the job will be retried, so the submission goes back to `queued`. */
   retry?: boolean;
 };
-
-/**
- * Claims a submission for one attempt: `queued` (or `running` under an older attempt whose worker died)
- * → `running` with a fresh lease token. `attempt` is the queue's 1-based attempt (`attemptOf(job)`);
- * omitted, it is the stored attempt + 1 (one-shot scoring). Returns null when the submission is already
- * finished or a newer attempt holds it; `not_found` when there is no such submission.
- *
- * @example
- * const claim = await claimSubmission(ctx, job.data.submissionId, attemptOf(job));
- * if (!claim) return boss.complete(SCORE_QUEUE, job.id); // nothing left to do
- */
-export async function claimSubmission(
-  ctx: ServiceContext,
-  submissionId: string,
-  attempt?: number,
-): Promise<Claim | null> {
-  if (!isUuid(submissionId)) throw new ServiceError('not_found', `no submission ${submissionId}`);
-  const next: SQL | number = attempt ?? sql`${submissions.attempt} + 1`;
-  const leaseToken = randomBytes(24).toString('base64url');
-  const claimable = [eq(submissions.id, submissionId), inArray(submissions.status, ['queued', 'running'])];
-  if (attempt !== undefined) claimable.push(lt(submissions.attempt, attempt));
-  const [row] = await ctx.db
-    .update(submissions)
-    .set({ status: 'running', attempt: next, leaseToken, startedAt: nowOf(ctx), finishedAt: null })
-    .where(and(...claimable))
-    .returning();
-  if (!row) {
-    const [exists] = await ctx.db
-      .select({ id: submissions.id })
-      .from(submissions)
-      .where(eq(submissions.id, submissionId));
-    if (!exists) throw new ServiceError('not_found', `no submission ${submissionId}`);
-    return null;
-  }
-  const [ctxRow] = await ctx.db
-    .select({ bundle: bundles, competition: competitions })
-    .from(bundles)
-    .innerJoin(competitions, eq(competitions.id, bundles.competitionId))
-    .where(eq(bundles.id, row.bundleId));
-  const { bundle: b, competition: c } = ctxRow;
-  return {
-    submissionId: row.id,
-    teamId: row.teamId,
-    attempt: row.attempt,
-    leaseToken,
-    bundle: { id: b.id, sha256: b.sha256, blobKey: b.blobKey, manifest: b.manifest },
-    competition: {
-      id: c.id,
-      slug: c.slug,
-      classes: c.classes,
-      datasetDir: c.datasetDir,
-      datasetSha256: c.datasetSha256,
-    },
-  };
-}
-
-/**
- * The labelled test items of a competition, for the scorer only.
- *
- * @example
- * const key = await loadAnswerKey(ctx, claim.competition.id);
- */
-export async function loadAnswerKey(ctx: ServiceContext, competitionId: string): Promise<AnswerKey> {
-  return ctx.db
-    .select({
-      id: testItems.itemId,
-      imagePath: testItems.imagePath,
-      label: testItems.label,
-      split: testItems.split,
-    })
-    .from(testItems)
-    .where(eq(testItems.competitionId, competitionId))
-    .orderBy(asc(testItems.position));
-}
 
 function accuracy(c: Count): number {
   if (
@@ -216,5 +133,42 @@ export async function failSubmission(
   return toSubmissionView(row, true);
 }
 
-// Kept importable from here too (the scorer imports them from this module).
-export { abandonSubmission, drainDeadLetters } from '../queue/dead-letters.js';
+/**
+ * Fails a submission whose job the queue gave up on (dead-letter queue: retries exhausted, or its last
+ * worker died) as an infrastructure fault, code {@link INFRA_CODE} like the scorer's. No lease needed; a
+ * finished submission is left alone. Returns whether it changed anything.
+ *
+ * @example
+ * await workDeadLetters(queue, (id) => abandonSubmission(ctx, id));
+ */
+export async function abandonSubmission(
+  ctx: ServiceContext,
+  submissionId: string,
+  message = 'scoring could not be completed because of a server problem; this does not count against your limit',
+): Promise<boolean> {
+  if (!isUuid(submissionId)) return false;
+  const rows = await ctx.db
+    .update(submissions)
+    .set({
+      status: 'failed',
+      leaseToken: null,
+      errorCode: INFRA_CODE,
+      errorMessage: message,
+      errorIsInfra: true,
+      finishedAt: nowOf(ctx),
+    })
+    .where(and(eq(submissions.id, submissionId), inArray(submissions.status, ['queued', 'running'])))
+    .returning({ id: submissions.id });
+  return rows.length === 1;
+}
+
+/**
+ * Abandons (as infrastructure faults) the submissions of every job in the dead-letter queue and settles
+ * those jobs. Returns how many submissions changed.
+ *
+ * @example
+ * setInterval(() => void drainDeadLetters(ctx, queue), 30_000);
+ */
+export function drainDeadLetters(ctx: ServiceContext, queue: Pick<JobQueue, 'boss'>): Promise<number> {
+  return drainDeadQueue(queue, (id) => abandonSubmission(ctx, id));
+}

@@ -19,8 +19,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { log } from '../../core/log.js';
 import { ServiceError } from '../services/errors.js';
-import type { BlobStore } from './blob.js';
-import { isBlobKey } from './blob.js';
+import { type BlobStore, checkKey } from './blob.js';
 import { BlobStoreError, describeS3Error, isNotFound, isRetryable } from './s3-errors.js';
 
 export { BlobStoreError } from './s3-errors.js';
@@ -99,11 +98,7 @@ export function createS3BlobStore(options: S3BlobOptions): BlobStore & { dispose
   });
   const Bucket = o.bucket;
   const where = o.endpoint ?? `AWS S3 (${o.region})`;
-  const fullKey = (key: string) => {
-    if (!isBlobKey(key))
-      throw new ServiceError('invalid_argument', `invalid blob key ${JSON.stringify(key)}`);
-    return `${o.prefix ?? ''}${key}`;
-  };
+  const fullKey = (key: string) => `${o.prefix ?? ''}${checkKey(key)}`;
 
   /** Runs `attempt` up to maxAttempts times for retryable faults; maps the final error to a clear one. */
   async function send<T>(op: string, key: string, attempt: () => Promise<T>): Promise<T> {

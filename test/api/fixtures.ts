@@ -7,7 +7,8 @@ import { generateSketchDataset } from '../../core/data/generate.js';
 import { createApp } from '../../functions/http/app.js';
 import type { ApiConfig } from '../../functions/http/context.js';
 import { scoreAttempt } from '../../functions/scorer/attempt.js';
-import { type BlobStore, createLocalBlobStore } from '../../functions/storage/blob.js';
+import type { BlobStore } from '../../functions/storage/blob.js';
+import { createLocalBlobStore } from '../../functions/storage/local.js';
 import { encodeModel } from '../backends/onnx-fixtures.js';
 import { type DriverName, openTestServices } from '../helpers/db.js';
 

@@ -4,9 +4,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HttpError } from '../../functions/http/errors.js';
 import { multipartBoundary, readMultipart } from '../../functions/intake/multipart.js';
 import { removeStale, streamBodyToFile } from '../../functions/intake/upload.js';
+import { ServiceError } from '../../functions/services/errors.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -45,8 +45,8 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
     () => null,
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(HttpError);
-  return (err as HttpError).code;
+  expect(err).toBeInstanceOf(ServiceError);
+  return (err as ServiceError).code;
 }
 
 describe('streamBodyToFile', () => {
@@ -123,7 +123,7 @@ describe('readMultipart', () => {
     expect(multipartBoundary(`multipart/form-data; boundary=${boundary}`)).toBe(boundary);
     expect(multipartBoundary('multipart/form-data; boundary="a b"')).toBe('a b');
     expect(multipartBoundary('application/zip')).toBeNull();
-    expect(() => multipartBoundary('multipart/form-data')).toThrow(HttpError);
+    expect(() => multipartBoundary('multipart/form-data')).toThrow(ServiceError);
   });
 
   for (const sizes of [[1], [7, 3], [4096], [65_536]]) {

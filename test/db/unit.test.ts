@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureHostToken, loadEnv } from '../../functions/config/env.js';
 import { isServiceError } from '../../functions/services/errors.js';
 import { stratifiedSplit } from '../../functions/services/split.js';
-import { bundleKey, createLocalBlobStore, isBlobKey, outputKey } from '../../functions/storage/blob.js';
+import { bundleKey, isBlobKey, outputKey } from '../../functions/storage/blob.js';
+import { createLocalBlobStore } from '../../functions/storage/local.js';
 
 let dir: string;
 beforeAll(async () => {

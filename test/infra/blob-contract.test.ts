@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isServiceError } from '../../functions/services/errors.js';
-import { type BlobStore, createLocalBlobStore } from '../../functions/storage/blob.js';
+import type { BlobStore } from '../../functions/storage/blob.js';
+import { createLocalBlobStore } from '../../functions/storage/local.js';
 import { createS3BlobStore } from '../../functions/storage/s3.js';
 import { type FakeS3, startFakeS3 } from './fake-s3.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadEnv } from '../../functions/config/env.js';
-import { createBlobStore } from '../../functions/storage/blob.js';
+import { createBlobStore } from '../../functions/storage/index.js';
 import { BlobStoreError, createS3BlobStore, type S3BlobOptions } from '../../functions/storage/s3.js';
 import { type FakeS3, startFakeS3 } from './fake-s3.js';
 

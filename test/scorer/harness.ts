@@ -16,7 +16,8 @@ import {
   type ServiceContext,
   triggerSubmission,
 } from '../../functions/services/index.js';
-import { type BlobStore, bundleKey, createLocalBlobStore } from '../../functions/storage/blob.js';
+import { type BlobStore, bundleKey } from '../../functions/storage/blob.js';
+import { createLocalBlobStore } from '../../functions/storage/local.js';
 import { type DriverName, openTestDatabase, type TestDatabase, uniqueSlug } from '../helpers/db.js';
 import { CLASSES, type SketchSet } from './fixtures.js';
 

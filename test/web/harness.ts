@@ -12,7 +12,8 @@ import {
   type ServiceContext,
   triggerSubmission,
 } from '../../functions/services/index.js';
-import { type BlobStore, createLocalBlobStore, outputKey } from '../../functions/storage/blob.js';
+import { type BlobStore, outputKey } from '../../functions/storage/blob.js';
+import { createLocalBlobStore } from '../../functions/storage/local.js';
 import { openTestServices } from '../helpers/db.js';
 
 export const HOST_TOKEN = 'host-token-for-tests-0123456789';

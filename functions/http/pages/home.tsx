@@ -1,11 +1,10 @@
 // `GET /`: every competition with its dates, status and team count.
 import type { Hono } from 'hono';
-import { type CompetitionView, listCompetitions } from '../../services/index.js';
+import { type CompetitionView, listCompetitions, teamCounts } from '../../services/index.js';
 import type { AppEnv } from '../context.js';
 import { headerOf, type PageDeps } from './auth.js';
 import { day, when } from './format.js';
 import { type HeaderInfo, Layout, sendPage } from './layout.js';
-import { teamCounts } from './queries.js';
 import { readSession } from './session.js';
 
 /** Props of the competitions list. */
