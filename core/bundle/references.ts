@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 import { z } from 'zod';
-import { errorMessage, SketchboardError } from '../errors.js';
+import { errorMessage, formatIssues, SketchboardError } from '../errors.js';
 import { readJsonCapped, regularFileIn } from './files.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { modelFormatOf } from './manifest.js';
@@ -99,8 +99,8 @@ const tfjsModelSchema = z.looseObject({
 export function tfjsWeightPaths(raw: unknown, label: string): string[] {
   const parsed = tfjsModelSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new SketchboardError('invalid_model', `${label} is not a TF.js model.json: ${problems.join('; ')}`);
+    const problems = formatIssues(parsed.error.issues);
+    throw new SketchboardError('invalid_model', `${label} is not a TF.js model.json: ${problems}`);
   }
   return [...new Set((parsed.data.weightsManifest ?? []).flatMap((group) => group.paths))];
 }
