@@ -4,12 +4,12 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cutBeforeClassifier } from '../backends/onnx-graph/cut.js';
+import { decodeOnnx, encodeOnnx } from '../backends/onnx-proto.js';
 import { loadCompetitionDir } from '../data/competition.js';
 import { generateSketchDataset } from '../data/generate.js';
 import { SketchboardError } from '../errors.js';
 import { exportFold } from './fold-export.js';
-import { decodeOnnx, encodeOnnx } from './merge-onnx.js';
-import { cutBeforeClassifier } from './onnx-cut.js';
 import { readTransforms, type TestGroup, TRANSFORM_GROUPS } from './report.js';
 import { ensembleAccuracy, predictRunFolds } from './run-predict.js';
 

@@ -2,11 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import type { LayersModel } from '@tensorflow/tfjs';
-import onnxProto from 'onnx-proto';
 import { SketchboardError } from '../../errors.js';
+import { encodeOnnx, type OnnxTypes, onnx } from '../onnx-proto.js';
 import { buildGraph } from './build.js';
-
-const { onnx } = onnxProto;
 
 /** Default ONNX opset: 13 (IR version 7); onnxruntime-node 1.30 runs 13 through 21 fine. */
 export const DEFAULT_OPSET = 13;
@@ -85,7 +83,7 @@ export function exportLayersModelWithInfo(
     graph,
     metadataProps: [{ key: 'sketchboard.output', value: built.output }],
   });
-  const bytes = onnx.ModelProto.encode(proto).finish();
+  const bytes = encodeOnnx(proto);
   const info: ExportInfo = {
     output: built.output,
     inputDims: built.inputDims,
@@ -128,7 +126,7 @@ export async function exportLayersModelToFile(
   return info;
 }
 
-function valueInfo(name: string, dims: (number | null)[]): onnxProto.onnx.IValueInfoProto {
+function valueInfo(name: string, dims: (number | null)[]): OnnxTypes.IValueInfoProto {
   return {
     name,
     type: {
