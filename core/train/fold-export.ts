@@ -13,7 +13,8 @@ import { defaultOpset, mergeBackboneHead } from '../backends/onnx-graph/merge.js
 import { decodeOnnx, encodeOnnx, type OnnxTypes } from '../backends/onnx-proto.js';
 import { plainNameReason } from '../bundle/references.js';
 import { SketchboardError } from '../errors.js';
-import { BACKBONE_FILE, buildFoldModel, type RunInfo } from './run.js';
+import { buildFoldModel } from './networks.js';
+import { BACKBONE_FILE, type RunInfo } from './run.js';
 
 /** Backbones with more inline weight bytes than this are stored once per run and shared by its folds. */
 export const SHARE_BACKBONE_ABOVE = 16 * 1024 * 1024;
