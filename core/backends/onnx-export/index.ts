@@ -1,7 +1,6 @@
 // Exports a TF.js LayersModel to an ONNX ModelProto (NHWC input, [N, classes] output) for onnxruntime.
-import { randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
 import type { LayersModel } from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../../data/io.js';
 import { SketchboardError } from '../../errors.js';
 import { encodeOnnx, type OnnxTypes, onnx } from '../onnx-proto.js';
 import { buildGraph } from './build.js';
@@ -115,12 +114,9 @@ export async function exportLayersModelToFile(
   opts: ExportOptions = {},
 ): Promise<ExportInfo> {
   const { bytes, info } = exportLayersModelWithInfo(model, opts);
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
+    await writeFileAtomic(path, bytes);
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
     throw new SketchboardError('internal', `ONNX export: cannot write ${path}`, { cause: err });
   }
   return info;
