@@ -17,6 +17,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { TestGroup } from '../core/train/report.js';
 import {
   backboneFromRun,
   cnnArgs,
@@ -28,8 +29,7 @@ import {
   type RunEvaluation,
   trainCli,
   VFLIP_GROUP,
-} from '../core/train/experiment.js';
-import type { TestGroup } from '../core/train/report.js';
+} from './lib/experiment.js';
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean' }, work: { type: 'string' }, seed: { type: 'string' } },

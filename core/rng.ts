@@ -1,4 +1,4 @@
-// Seeded pseudo-random numbers for the sketch generator: one small, fast, reproducible source everywhere.
+// Seeded pseudo-random numbers (mulberry32): one small, fast, reproducible source for the sketch generator, training and the split.
 
 /** Mix any number of integers into one 32-bit seed (order matters). */
 export function mixSeed(...parts: number[]): number {

@@ -60,21 +60,19 @@ export const gridDistortionSchema = z.strictObject({
     .default(TRANSFORM_DEFAULTS.gridDistortLimit),
 });
 
+/** The option schemas of the built-in kinds. */
+type BuiltinSchema =
+  | typeof hflipSchema
+  | typeof vflipSchema
+  | typeof rotateSchema
+  | typeof elasticSchema
+  | typeof gridDistortionSchema;
+
 /** A built-in transform spec as written (optional fields may be left out). */
-export type BuiltinTransformInput =
-  | z.input<typeof hflipSchema>
-  | z.input<typeof vflipSchema>
-  | z.input<typeof rotateSchema>
-  | z.input<typeof elasticSchema>
-  | z.input<typeof gridDistortionSchema>;
+export type BuiltinTransformInput = z.input<BuiltinSchema>;
 
 /** A built-in transform spec after validation, every default filled in. */
-export type BuiltinTransformSpec =
-  | z.output<typeof hflipSchema>
-  | z.output<typeof vflipSchema>
-  | z.output<typeof rotateSchema>
-  | z.output<typeof elasticSchema>
-  | z.output<typeof gridDistortionSchema>;
+export type BuiltinTransformSpec = z.output<BuiltinSchema>;
 
 /** What validating raw options gives: a spec with defaults filled and a kernel builder, or the zod issues. */
 export type ParsedTransform =

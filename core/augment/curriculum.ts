@@ -1,6 +1,6 @@
 // Curriculum augmentation: which transforms and which LR factor apply at each epoch, from stages by epoch.
 
-import { SketchboardError } from '../errors.js';
+import { formatIssues, SketchboardError } from '../errors.js';
 import { mixSeed } from '../rng.js';
 import { compose } from './compose.js';
 import {
@@ -10,7 +10,7 @@ import {
   curriculumConfigSchema,
   curriculumSchema,
 } from './curriculum-schema.js';
-import { createTransform, formatIssues } from './registry.js';
+import { createTransform } from './registry.js';
 import type { Tensor, Transform } from './transform.js';
 
 /** The augmentation of one epoch: its stage, its transforms, and a seed of its own. */

@@ -1,10 +1,15 @@
 // The transform registry (timm-style): kinds by name, duplicates refused, `createTransform` and the config schema.
 import { z } from 'zod';
-import { SketchboardError } from '../errors.js';
+import { formatIssues, type Issue, SketchboardError } from '../errors.js';
+import { Registry } from '../registry.js';
 import { BUILTIN_TRANSFORMS, type BuiltinTransformInput, type TransformEntry } from './builtins.js';
 import { defineTransform, type Transform, type TransformSpec } from './transform.js';
 
-const registry = new Map<string, TransformEntry>();
+/** Transform kinds by name, listed in registration order (built-ins first); camelCase names allowed. */
+const registry = new Registry<TransformEntry>('transform kind', {
+  name: { pattern: /^[a-zA-Z][a-zA-Z0-9_-]*$/, rule: 'a letter then letters, digits, "_" or "-"' },
+  order: 'registration',
+});
 
 /**
  * Add a transform kind. Throws `invalid_argument` when the kind is already registered, built-ins included.
@@ -13,38 +18,23 @@ const registry = new Map<string, TransformEntry>();
  * registerTransform(defineTransformKind('invert', invertSchema, () => invertInto));
  */
 export function registerTransform(entry: TransformEntry): void {
-  if (registry.has(entry.kind)) {
-    throw new SketchboardError('invalid_argument', `transform kind "${entry.kind}" is already registered`);
-  }
-  registry.set(entry.kind, entry);
+  registry.register(entry.kind, entry);
 }
 
 for (const entry of BUILTIN_TRANSFORMS) registerTransform(entry);
 
 /** The registered kinds, in registration order (built-ins first). */
 export function transformKinds(): string[] {
-  return [...registry.keys()];
-}
-
-/** A validation problem: where (a zod path) and what. */
-type Issue = { path: readonly PropertyKey[]; message: string };
-
-/** `path: message` lines for zod issues, the project's one format for config errors. */
-export function formatIssues(issues: readonly Issue[]): string {
-  return issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
-}
-
-function unknownKind(kind: unknown): string {
-  return `unknown transform kind ${JSON.stringify(kind)} (known: ${transformKinds().join(', ')})`;
+  return registry.names();
 }
 
 function resolve(
   raw: unknown,
 ): { spec: TransformSpec; transform: () => Transform } | { issues: readonly Issue[] } {
   const kind = typeof raw === 'object' && raw !== null && 'kind' in raw ? raw.kind : undefined;
-  const entry = typeof kind === 'string' ? registry.get(kind) : undefined;
+  const entry = typeof kind === 'string' ? registry.find(kind) : undefined;
   if (!entry) {
-    const message = kind === undefined ? 'a transform needs a "kind"' : unknownKind(kind);
+    const message = kind === undefined ? 'a transform needs a "kind"' : registry.unknown(kind);
     return { issues: [{ path: ['kind'], message }] };
   }
   const parsed = entry.parse(raw);

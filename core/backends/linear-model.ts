@@ -1,8 +1,8 @@
 // Build a TF.js linear classifier (Flatten → Dense) from given weights, and save TF.js models to a folder.
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../data/io.js';
 import { SketchboardError } from '../errors.js';
 import { getTf } from './tfjs.js';
 
@@ -52,12 +52,9 @@ export async function buildLinearModel(spec: LinearModelSpec): Promise<LayersMod
 }
 
 async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
+    await writeFileAtomic(path, data);
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
     throw new SketchboardError('internal', `cannot write ${path}`, { cause: err });
   }
 }

@@ -1,6 +1,6 @@
 // TF.js model.json: schema, kind detection and the byte-exact weight-size check done before any decoding.
 import { z } from 'zod';
-import { SketchboardError } from '../errors.js';
+import { formatIssues, SketchboardError } from '../errors.js';
 
 const finite = z.number().refine(Number.isFinite, 'must be finite');
 
@@ -49,14 +49,9 @@ const QUANTIZED_BYTES: Record<string, number> = { uint8: 1, uint16: 2, float16: 
 export function parseModelJson(raw: unknown): ModelJson {
   const parsed = modelJsonSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new SketchboardError(
-      'invalid_model',
-      `model.json: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-      {
-        cause: parsed.error,
-      },
-    );
+    throw new SketchboardError('invalid_model', `model.json: ${formatIssues(parsed.error.issues)}`, {
+      cause: parsed.error,
+    });
   }
   return parsed.data;
 }

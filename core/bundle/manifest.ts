@@ -1,6 +1,6 @@
 // The model-bundle manifest (a public contract, see DESIGN.md): zod schema, types and tree helpers.
 import { z } from 'zod';
-import { SketchboardError } from '../errors.js';
+import { formatIssues, SketchboardError } from '../errors.js';
 
 /** Name of the manifest file at the root of every bundle. */
 export const MANIFEST_FILE = 'manifest.json';
@@ -179,8 +179,10 @@ export function listLeaves(manifest: Manifest): ResolvedLeaf[] {
 export function parseManifest(raw: unknown): Manifest {
   const result = manifestSchema.safeParse(raw);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new SketchboardError('invalid_manifest', `manifest.json is invalid: ${problems.join('; ')}`);
+    throw new SketchboardError(
+      'invalid_manifest',
+      `manifest.json is invalid: ${formatIssues(result.error.issues)}`,
+    );
   }
   const manifest = result.data;
   for (const leaf of listLeaves(manifest)) {

@@ -1,11 +1,12 @@
 // Pack a bundle zip from a manifest and the files it names: deterministic (same inputs, same sha256) and atomic.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
+import { tempSibling } from '../data/io.js';
 import { SketchboardError } from '../errors.js';
 import { log } from '../log.js';
 import { neededFiles } from './contents.js';
@@ -81,7 +82,7 @@ export async function packBundle(opts: PackOptions): Promise<PackResult> {
   });
   // yazl reports read errors (a file removed while packing) on the ZipFile, not on its output stream.
   zip.on('error', (err: Error) => tap.destroy(err));
-  const temp = join(dirname(out), `.${basename(out)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempSibling(out);
   await mkdir(dirname(out), { recursive: true });
   try {
     // flush: fsync before close, so the rename below never publishes a half-written zip after a crash.

@@ -1,16 +1,12 @@
 // Files a model needs besides itself (ONNX external data, TF.js weight shards), each checked to be a plain name in the bundle.
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
-import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 import { z } from 'zod';
-import { errorMessage, SketchboardError } from '../errors.js';
+import { onnxExternalLocations } from '../backends/onnx-graph/external-data.js';
+import { formatIssues, SketchboardError } from '../errors.js';
 import { readJsonCapped, regularFileIn } from './files.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { modelFormatOf } from './manifest.js';
-
-// onnx-proto is CommonJS without named-export hints: take the namespace from its default export.
-const { onnx } = onnxProto;
-type Maybe<T> = T | null | undefined;
 
 /** Protobuf messages are limited to 2 GiB; ONNX files larger than that keep weights as external data. */
 const MAX_ONNX_BYTES = 2 ** 31 - 1;
@@ -32,64 +28,6 @@ export function plainNameReason(name: string): string | null {
   return bad ? 'it is not a plain file name (no folders, "..", absolute paths or drive letters)' : null;
 }
 
-/** Every `location` of tensors stored as EXTERNAL data anywhere in an ONNX model. */
-export function onnxExternalLocations(bytes: Uint8Array, label: string): string[] {
-  let model: OnnxTypes.IModelProto;
-  try {
-    model = onnx.ModelProto.decode(bytes);
-  } catch (err) {
-    throw new SketchboardError('invalid_model', `${label} is not a valid ONNX model: ${errorMessage(err)}`, {
-      cause: err,
-    });
-  }
-  if (!model.graph)
-    throw new SketchboardError('invalid_model', `${label} is not a valid ONNX model: it has no graph`);
-
-  const locations = new Set<string>();
-  const visitTensor = (t: Maybe<OnnxTypes.ITensorProto>) => {
-    if (!t || t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) return;
-    const location = t.externalData?.find((e) => e.key === 'location')?.value;
-    if (!location) {
-      throw new SketchboardError(
-        'invalid_model',
-        `${label}: tensor "${t.name ?? ''}" is stored as external data but has no location`,
-      );
-    }
-    locations.add(location);
-  };
-  const visitSparse = (s: Maybe<OnnxTypes.ISparseTensorProto>) => {
-    visitTensor(s?.values);
-    visitTensor(s?.indices);
-  };
-  // An explicit work list instead of recursion: If/Loop/Scan bodies may nest arbitrarily deep.
-  const graphs: OnnxTypes.IGraphProto[] = [model.graph];
-  const nodes: OnnxTypes.INodeProto[] = [];
-  for (const fn of model.functions ?? []) for (const n of fn.node ?? []) nodes.push(n);
-  for (const info of model.trainingInfo ?? []) {
-    if (info.initialization) graphs.push(info.initialization);
-    if (info.algorithm) graphs.push(info.algorithm);
-  }
-  while (graphs.length > 0 || nodes.length > 0) {
-    const graph = graphs.pop();
-    if (graph) {
-      for (const t of graph.initializer ?? []) visitTensor(t);
-      for (const s of graph.sparseInitializer ?? []) visitSparse(s);
-      for (const n of graph.node ?? []) nodes.push(n);
-    }
-    const node = nodes.pop();
-    if (!node) continue;
-    for (const attr of node.attribute ?? []) {
-      visitTensor(attr.t);
-      for (const t of attr.tensors ?? []) visitTensor(t);
-      visitSparse(attr.sparseTensor);
-      for (const s of attr.sparseTensors ?? []) visitSparse(s);
-      if (attr.g) graphs.push(attr.g);
-      for (const g of attr.graphs ?? []) graphs.push(g);
-    }
-  }
-  return [...locations];
-}
-
 const tfjsModelSchema = z.looseObject({
   modelTopology: z.unknown().refine((v) => v !== undefined, { message: 'missing' }),
   weightsManifest: z.array(z.looseObject({ paths: z.array(z.string()) })).optional(),
@@ -99,8 +37,8 @@ const tfjsModelSchema = z.looseObject({
 export function tfjsWeightPaths(raw: unknown, label: string): string[] {
   const parsed = tfjsModelSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new SketchboardError('invalid_model', `${label} is not a TF.js model.json: ${problems.join('; ')}`);
+    const problems = formatIssues(parsed.error.issues);
+    throw new SketchboardError('invalid_model', `${label} is not a TF.js model.json: ${problems}`);
   }
   return [...new Set((parsed.data.weightsManifest ?? []).flatMap((group) => group.paths))];
 }

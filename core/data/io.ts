@@ -5,6 +5,19 @@ import path from 'node:path';
 import { SketchboardError } from '../errors.js';
 
 /**
+ * A fresh hidden temp name next to `file` (`.name.<pid>.<random>.tmp`), to write and then rename over it.
+ *
+ * @example
+ * const temp = tempSibling('out/bundle.zip'); // 'out/.bundle.zip.4242.9f3a1c0b.tmp'
+ */
+export function tempSibling(file: string): string {
+  return path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
+}
+
+/**
  * Write a file atomically: write a sibling temp file, then rename it over the target.
  * Readers never see a half-written file; on failure the temp file is removed.
  *
@@ -12,10 +25,7 @@ import { SketchboardError } from '../errors.js';
  * await writeFileAtomic('/data/train.csv', 'class_name,image_path,target\n');
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
+  const tmp = tempSibling(file);
   try {
     await writeFile(tmp, data);
     await rename(tmp, file);

@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { NamedWeight } from '../backends/train/network.js';
+import type { OptimizerState } from '../backends/train/optim.js';
 import { writeFileAtomic } from '../data/io.js';
 import { errorMessage, SketchboardError } from '../errors.js';
 import type { TrainConfig } from './config-file.js';
-import type { OptimizerState } from './optim.js';
 
 /** Version of checkpoint and OOF files; readers refuse other versions. */
 export const CHECKPOINT_FORMAT_VERSION = 1;

@@ -7,7 +7,7 @@ import {
   type ResNetOptions,
 } from '../backends/train/architectures.js';
 import type { Network } from '../backends/train/network.js';
-import { Registry } from './registry.js';
+import { Registry } from '../registry.js';
 
 export type { PlainCnnOptions, ResNetOptions } from '../backends/train/architectures.js';
 

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { curriculumConfigSchema, DEFAULT_CURRICULUM_PRESET } from '../augment/index.js';
-import { errorMessage, SketchboardError } from '../errors.js';
+import { errorMessage, formatIssues, type Issue, SketchboardError } from '../errors.js';
 
 const positiveInt = z.int().min(1);
 const rate = z.number().positive().finite();
@@ -79,14 +79,13 @@ export type TrainConfigInput = z.input<typeof trainConfigSchema>;
 export type TrainConfig = z.output<typeof trainConfigSchema>;
 export type SchedulerConfig = TrainConfig['scheduler'];
 
-type Issue = { path: PropertyKey[]; message: string; code?: string; keys?: string[] };
-
-function describe(issue: Issue): string {
-  const where = issue.path.map(String).join('.') || '(root)';
-  if (issue.code === 'unrecognized_keys' && issue.keys) {
-    return issue.keys.map((k) => `${where === '(root)' ? k : `${where}.${k}`}: unknown key`).join('; ');
-  }
-  return `${where}: ${issue.message}`;
+/** Zod's issues with an unknown-keys issue split into one `path.key: unknown key` issue per key. */
+function perKey(issues: readonly z.core.$ZodIssue[]): Issue[] {
+  return issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((k) => ({ path: [...i.path, k], message: 'unknown key' }))
+      : [i],
+  );
 }
 
 /**
@@ -100,8 +99,10 @@ function describe(issue: Issue): string {
 export function resolveTrainConfig(raw: unknown, source = 'train config'): TrainConfig {
   const parsed = trainConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues as unknown as Issue[];
-    throw new SketchboardError('invalid_argument', `invalid ${source}: ${issues.map(describe).join('; ')}`);
+    throw new SketchboardError(
+      'invalid_argument',
+      `invalid ${source}: ${formatIssues(perKey(parsed.error.issues))}`,
+    );
   }
   const config = parsed.data;
   const channels = config.input.channels;

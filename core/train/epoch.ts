@@ -1,9 +1,9 @@
 // Per-epoch bookkeeping of the fold trainer: validation pass, the progress line, and history.csv rows.
 import path from 'node:path';
+import { crossEntropyRow } from '../backends/train/targets.js';
 import type { Tensor } from '../backends/types.js';
 import { readCsv } from '../data/csv.js';
 import { SketchboardError } from '../errors.js';
-import { crossEntropyRow } from './loss.js';
 
 /** One epoch of history.csv. */
 export type EpochRow = {

@@ -2,13 +2,19 @@
 import { createHash } from 'node:crypto';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { onnx as OnnxTypes } from 'onnx-proto';
 import { exportLayersModelWithInfo } from '../backends/onnx-export/index.js';
-import { onnxExternalLocations, plainNameReason } from '../bundle/references.js';
+import {
+  externalizeInitializers,
+  hasExternalData,
+  inlineWeightBytes,
+  onnxExternalLocations,
+} from '../backends/onnx-graph/external-data.js';
+import { defaultOpset, mergeBackboneHead } from '../backends/onnx-graph/merge.js';
+import { decodeOnnx, encodeOnnx, type OnnxTypes } from '../backends/onnx-proto.js';
+import { plainNameReason } from '../bundle/references.js';
 import { SketchboardError } from '../errors.js';
-import { decodeOnnx, defaultOpset, encodeOnnx, mergeBackboneHead } from './merge-onnx.js';
-import { externalizeInitializers, hasExternalData, inlineWeightBytes } from './onnx-weights.js';
-import { BACKBONE_FILE, buildFoldModel, type RunInfo } from './run.js';
+import { buildFoldModel } from './networks.js';
+import { BACKBONE_FILE, type RunInfo } from './run.js';
 
 /** Backbones with more inline weight bytes than this are stored once per run and shared by its folds. */
 export const SHARE_BACKBONE_ABOVE = 16 * 1024 * 1024;

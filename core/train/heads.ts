@@ -2,7 +2,7 @@
 import { getTf } from '../backends/tfjs.js';
 import { buildLinearHead, buildMlp3Head, type HeadOptions } from '../backends/train/architectures.js';
 import type { Network } from '../backends/train/network.js';
-import { Registry } from './registry.js';
+import { Registry } from '../registry.js';
 
 export type { HeadOptions } from '../backends/train/architectures.js';
 

@@ -1,11 +1,11 @@
 // `pack RUN_DIR...`: every fold of every run exported to ONNX (heads merged behind their backbone), voted as the runs are, checked.
-import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Manifest } from '../bundle/manifest.js';
 import { openBundle } from '../bundle/open.js';
 import { type PackResult, packBundle } from '../bundle/pack.js';
+import { tempSibling } from '../data/io.js';
 import { SketchboardError } from '../errors.js';
 import { log } from '../log.js';
 import { checkBundleModels, type ModelReport } from '../predict/models.js';
@@ -146,7 +146,7 @@ function foldWarnings(runs: string[], infos: RunInfo[], foldLists: FoldSummary[]
 export async function packRuns(opts: PackRunsOptions): Promise<PackRunsResult> {
   const staged = await stageRuns(opts);
   const out = path.resolve(opts.out);
-  const temp = path.join(path.dirname(out), `.${path.basename(out)}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempSibling(out);
   try {
     await mkdir(path.dirname(out), { recursive: true });
     const result = await packBundle({ manifestPath: staged.manifestPath, out: temp });

@@ -32,7 +32,6 @@ import { errorMessage, SketchboardError } from '../errors.js';
 import { type Checkpoint, loadCheckpoint, loadFoldOof } from './checkpoint.js';
 import type { TrainConfig } from './config-file.js';
 import { type FoldRow, readFolds } from './folds.js';
-import { buildNetwork, type FoldModel } from './networks.js';
 
 /** Version of run.json; readers refuse other versions. */
 export const RUN_FORMAT_VERSION = 1;
@@ -203,25 +202,4 @@ export async function readOof(runDir: string): Promise<RunOof> {
     folds.push(fold);
   }
   return { classes, items, probabilities, covered, folds };
-}
-
-/**
- * A TF.js LayersModel of fold `fold` with its best weights, ending in logits. For CNN runs it takes NHWC
- * images of `run.model.input`; for head runs it is the head only, taking backbone features [N, d] (pack
- * puts it behind backbone.onnx). The caller disposes it.
- *
- * @example
- * const model = await buildFoldModel('runs/cnn', 0);
- * const onnx = exportLayersModel(model); model.dispose();
- */
-export async function buildFoldModel(runDir: string, fold: number): Promise<FoldModel> {
-  const run = await readRun(runDir);
-  const { weights } = await readCheckpoint(runDir, fold, 'best');
-  const net = await buildNetwork(run.model, 0);
-  try {
-    net.setWeights(weights);
-    return net.toLayersModel();
-  } finally {
-    net.dispose();
-  }
 }

@@ -1,7 +1,7 @@
 // Learning-rate schedulers (step, cosine with warm-up, cyclic) from one factory; each a pure function of t.
 import { z } from 'zod';
-import { errorMessage, SketchboardError } from '../errors.js';
-import { Registry } from './registry.js';
+import { formatIssues, SketchboardError } from '../errors.js';
+import { Registry } from '../registry.js';
 
 const rate = z.number().positive().finite();
 const span = z.number().positive().finite();
@@ -72,12 +72,7 @@ const cyclicCurve: Curve<'cyclic'> = (c, t) => {
 function parse(raw: unknown, what: string): Resolved {
   const parsed = schedulerConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
-    throw new SketchboardError(
-      'invalid_argument',
-      `${what}${where}: ${issue?.message ?? errorMessage(parsed.error)}`,
-    );
+    throw new SketchboardError('invalid_argument', `${what}: ${formatIssues(parsed.error.issues)}`);
   }
   return parsed.data;
 }

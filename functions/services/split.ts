@@ -31,7 +31,7 @@ export function stratifiedSplit(
   const labels = [...byLabel.keys()].sort((a, b) => a - b);
   const groups = labels.map((label) => {
     const ids = byLabel.get(label)!.sort();
-    shuffle(ids, rng);
+    rng.shuffle(ids);
     const exact = ids.length * publicFraction;
     return { ids, take: Math.floor(exact), remainder: exact - Math.floor(exact), tie: rng.next() };
   });
@@ -55,12 +55,4 @@ export function stratifiedSplit(
     });
   }
   return out;
-}
-
-/** Fisher–Yates with the seeded source. */
-function shuffle<T>(items: T[], rng: Rng): void {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [items[i], items[j]] = [items[j], items[i]];
-  }
 }

@@ -119,6 +119,9 @@ describe('registry and input checks', () => {
       for (let i = 0; i < src.length; i++) dst[i] = 1 - src[i];
     });
     expect(() => registerTransform({ ...entry, kind: 'hflip' })).toThrow(/"hflip" is already registered/);
+    expect(() => registerTransform({ ...entry, kind: '../x' })).toThrow(
+      /transform kind name "\.\.\/x" must be/,
+    );
     registerTransform(entry);
     expect(() => registerTransform(entry)).toThrow(/"invert" is already registered/);
     expect(transformKinds()).toEqual(['hflip', 'vflip', 'rotate', 'elastic', 'gridDistortion', 'invert']);

@@ -2,7 +2,8 @@
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { modelReferences, onnxExternalLocations, plainNameReason } from '../../core/bundle/references.js';
+import { onnxExternalLocations } from '../../core/backends/onnx-graph/external-data.js';
+import { modelReferences, plainNameReason } from '../../core/bundle/references.js';
 import {
   addGraph,
   attr,

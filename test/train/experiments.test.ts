@@ -11,7 +11,7 @@ import {
   type RunEvaluation,
   trainCli,
   VFLIP_GROUP,
-} from '../../core/train/experiment.js';
+} from '../../bench/lib/experiment.js';
 
 /**
  * Small enough for CI (two 5-fold runs, about 2 minutes in all on 2 cores), large enough that both effects

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { logSoftmax, softmaxCrossEntropy } from '../../core/backends/train/loss.js';
-import { crossEntropyRow, smoothTargets } from '../../core/train/loss.js';
+import { crossEntropyRow, smoothTargets } from '../../core/backends/train/targets.js';
 import { maxAbsDiff, onBackend, seeded, testBackends } from './grad-helpers.js';
 
 const backends = await testBackends();

@@ -1,6 +1,6 @@
 // Optimiser steps on a tiny quadratic against hand-computed updates; state round trip; refusals.
 import { describe, expect, it } from 'vitest';
-import { createOptimizer, type OptimizerConfig, optimizers } from '../../core/train/optim.js';
+import { createOptimizer, type OptimizerConfig, optimizers } from '../../core/backends/train/optim.js';
 
 /**
  * Loss 0.5·(2·w₁²) + 0.5·b²: gradient [0, 2·w₁] for w (weight decay on) and [b] for b (decay off). w₀ has a

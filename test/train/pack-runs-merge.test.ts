@@ -7,10 +7,11 @@ import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../core/backends/index.js';
 import { exportLayersModel } from '../../core/backends/onnx-export/index.js';
+import { cutBeforeClassifier } from '../../core/backends/onnx-graph/cut.js';
+import { externalizeInitializers } from '../../core/backends/onnx-graph/external-data.js';
+import { defaultOpset, mergeBackboneHead } from '../../core/backends/onnx-graph/merge.js';
+import { decodeOnnx, encodeOnnx } from '../../core/backends/onnx-proto.js';
 import { isSketchboardError } from '../../core/errors.js';
-import { decodeOnnx, defaultOpset, encodeOnnx, mergeBackboneHead } from '../../core/train/merge-onnx.js';
-import { cutBeforeClassifier } from '../../core/train/onnx-cut.js';
-import { externalizeInitializers } from '../../core/train/onnx-weights.js';
 import { randomizeWeights, seededRandom, uniform, useCpuBackend } from '../export/helpers.js';
 
 const { onnx } = onnxProto;

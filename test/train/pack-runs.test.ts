@@ -10,8 +10,8 @@ import { command } from '../../core/cli/pack.js';
 import { predictBundle } from '../../core/predict/predictor.js';
 import { preprocessBatch } from '../../core/predict/preprocess.js';
 import { hardVote, type NodeResult, resultOf, softmax, softVote } from '../../core/predict/vote.js';
+import { buildFoldModel } from '../../core/train/networks.js';
 import { packRuns } from '../../core/train/pack-runs.js';
-import { buildFoldModel } from '../../core/train/run.js';
 import {
   backboneModel,
   CLASS_NAMES,

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import { exportLayersModel } from '../../core/backends/onnx-export/index.js';
 import { getTf } from '../../core/backends/tfjs.js';
-import { generateSketchDataset } from '../../core/data/index.js';
+import { generateSketchDataset } from '../../core/data/generate.js';
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from '../../core/train/config-file.js';
 
 /** Image side of the tiny runs. */

@@ -1,10 +1,9 @@
 // ONNX graph builder for the exporter: unique names, nodes, float32 initializers and NHWC/NCHW bookkeeping.
-import onnxProto from 'onnx-proto';
+import { type OnnxTypes, onnx } from '../onnx-proto.js';
 
-const { onnx } = onnxProto;
-export type NodeProto = onnxProto.onnx.INodeProto;
-export type TensorProto = onnxProto.onnx.ITensorProto;
-export type AttributeProto = onnxProto.onnx.IAttributeProto;
+export type NodeProto = OnnxTypes.INodeProto;
+export type TensorProto = OnnxTypes.ITensorProto;
+export type AttributeProto = OnnxTypes.IAttributeProto;
 
 /**
  * Where a value's axes are. Rank-4 values start NHWC (TF.js) and are moved to NCHW for spatial ONNX

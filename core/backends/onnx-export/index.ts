@@ -1,12 +1,9 @@
 // Exports a TF.js LayersModel to an ONNX ModelProto (NHWC input, [N, classes] output) for onnxruntime.
-import { randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
 import type { LayersModel } from '@tensorflow/tfjs';
-import onnxProto from 'onnx-proto';
+import { writeFileAtomic } from '../../data/io.js';
 import { SketchboardError } from '../../errors.js';
+import { encodeOnnx, type OnnxTypes, onnx } from '../onnx-proto.js';
 import { buildGraph } from './build.js';
-
-const { onnx } = onnxProto;
 
 /** Default ONNX opset: 13 (IR version 7); onnxruntime-node 1.30 runs 13 through 21 fine. */
 export const DEFAULT_OPSET = 13;
@@ -85,7 +82,7 @@ export function exportLayersModelWithInfo(
     graph,
     metadataProps: [{ key: 'sketchboard.output', value: built.output }],
   });
-  const bytes = onnx.ModelProto.encode(proto).finish();
+  const bytes = encodeOnnx(proto);
   const info: ExportInfo = {
     output: built.output,
     inputDims: built.inputDims,
@@ -117,18 +114,15 @@ export async function exportLayersModelToFile(
   opts: ExportOptions = {},
 ): Promise<ExportInfo> {
   const { bytes, info } = exportLayersModelWithInfo(model, opts);
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
+    await writeFileAtomic(path, bytes);
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
     throw new SketchboardError('internal', `ONNX export: cannot write ${path}`, { cause: err });
   }
   return info;
 }
 
-function valueInfo(name: string, dims: (number | null)[]): onnxProto.onnx.IValueInfoProto {
+function valueInfo(name: string, dims: (number | null)[]): OnnxTypes.IValueInfoProto {
   return {
     name,
     type: {

@@ -1,17 +1,12 @@
 // One network + optimiser + loss behind a tf-free interface: train steps and predictions on host arrays.
 import * as tf from '@tensorflow/tfjs';
 import { SketchboardError } from '../../errors.js';
-import { smoothTargets } from '../../train/loss.js';
-import {
-  createOptimizer,
-  type Optimizer,
-  type OptimizerConfig,
-  type OptimizerState,
-} from '../../train/optim.js';
 import { getTf, type TfBackendName } from '../tfjs.js';
 import type { Tensor as HostTensor } from '../types.js';
 import { softmaxCrossEntropy } from './loss.js';
 import type { Network } from './network.js';
+import { createOptimizer, type Optimizer, type OptimizerConfig, type OptimizerState } from './optim.js';
+import { smoothTargets } from './targets.js';
 
 /** Options of a learner. */
 export type LearnerOptions = {

@@ -18,7 +18,7 @@ export function logSoftmax(logits: tf.Tensor2D): tf.Tensor2D {
 
 /**
  * Mean over rows of -Σ targets · log softmax(logits). Targets are soft rows summing to 1 (see
- * smoothTargets in core/train/loss.ts). The gradient is (softmax(logits) - targets) / N.
+ * smoothTargets in targets.ts). The gradient is (softmax(logits) - targets) / N.
  *
  * @example
  * const loss = softmaxCrossEntropy(logits, tf.tensor2d(smoothTargets(labels, C, 0.1), [N, C]));

@@ -1,5 +1,5 @@
 // Sketch classes, part 2: plants, weather and landscape, each drawn from several primitives in a 100×100 box.
-import type { SketchClass } from './classes.js';
+import type { SketchClass } from './sketch-class.js';
 
 const PI = Math.PI;
 

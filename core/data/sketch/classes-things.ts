@@ -1,5 +1,5 @@
 // Sketch classes, part 4: vehicles, tools and other things, each drawn from several primitives in a 100×100 box.
-import type { SketchClass } from './classes.js';
+import type { SketchClass } from './sketch-class.js';
 
 const PI = Math.PI;
 

@@ -4,13 +4,7 @@ import { ANIMAL_CLASSES } from './classes-animals.js';
 import { HOME_CLASSES } from './classes-home.js';
 import { NATURE_CLASSES } from './classes-nature.js';
 import { THING_CLASSES } from './classes-things.js';
-import type { Pen } from './pen.js';
-
-/** One object class: a snake_case name and a drawer that sketches it with the given pen. */
-export type SketchClass = {
-  name: string;
-  draw(p: Pen): void;
-};
+import type { SketchClass } from './sketch-class.js';
 
 function register(groups: SketchClass[][]): readonly SketchClass[] {
   const seen = new Set<string>();

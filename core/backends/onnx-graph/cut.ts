@@ -1,9 +1,6 @@
 // Cuts a classifier's ONNX graph before its last dense layer: a trained CNN becomes a feature backbone for heads.
-import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
-import { SketchboardError } from '../errors.js';
-import { int64 } from './merge-onnx.js';
-
-const { onnx } = onnxProto;
+import { SketchboardError } from '../../errors.js';
+import { int64, type OnnxTypes, onnx } from '../onnx-proto.js';
 
 const fail = (message: string) => new SketchboardError('invalid_model', `cut before classifier: ${message}`);
 

@@ -1,5 +1,5 @@
 // Label-smoothing targets for cross-entropy (tf-free): (1 - ε)·one-hot + ε / C, as PyTorch's label_smoothing.
-import { SketchboardError } from '../errors.js';
+import { SketchboardError } from '../../errors.js';
 
 /** Default label smoothing ε (none). */
 export const DEFAULT_LABEL_SMOOTHING = 0;

@@ -1,8 +1,9 @@
-// Moves an ONNX model's large initializers into one external-data file, so the folds of a head run share one backbone.
-import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
-import { SketchboardError } from '../errors.js';
+// External data of ONNX models: where a model keeps tensors outside itself, and moving large initializers into one shared file.
+import { SketchboardError } from '../../errors.js';
+import { decodeOnnx, type OnnxTypes, onnx } from '../onnx-proto.js';
 
-const { onnx } = onnxProto;
+type Maybe<T> = T | null | undefined;
+
 const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
@@ -85,4 +86,60 @@ export function inlineWeightBytes(model: OnnxTypes.IModelProto): number {
   let total = 0;
   for (const t of model.graph?.initializer ?? []) total += tensorBytes(t)?.length ?? 0;
   return total;
+}
+
+/**
+ * Every `location` of tensors stored as EXTERNAL data anywhere in an ONNX model (graphs, subgraphs,
+ * functions, training info); SketchboardError('invalid_model') naming `label` for bytes that are not a
+ * model or an external tensor without a location.
+ *
+ * @example
+ * onnxExternalLocations(await readFile('model.onnx'), 'model.onnx'); // ['model.weights']
+ */
+export function onnxExternalLocations(bytes: Uint8Array, label: string): string[] {
+  const model = decodeOnnx(bytes, label);
+
+  const locations = new Set<string>();
+  const visitTensor = (t: Maybe<OnnxTypes.ITensorProto>) => {
+    if (!t || t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) return;
+    const location = t.externalData?.find((e) => e.key === 'location')?.value;
+    if (!location) {
+      throw new SketchboardError(
+        'invalid_model',
+        `${label}: tensor "${t.name ?? ''}" is stored as external data but has no location`,
+      );
+    }
+    locations.add(location);
+  };
+  const visitSparse = (s: Maybe<OnnxTypes.ISparseTensorProto>) => {
+    visitTensor(s?.values);
+    visitTensor(s?.indices);
+  };
+  // An explicit work list instead of recursion: If/Loop/Scan bodies may nest arbitrarily deep.
+  const graphs: OnnxTypes.IGraphProto[] = [model.graph];
+  const nodes: OnnxTypes.INodeProto[] = [];
+  for (const fn of model.functions ?? []) for (const n of fn.node ?? []) nodes.push(n);
+  for (const info of model.trainingInfo ?? []) {
+    if (info.initialization) graphs.push(info.initialization);
+    if (info.algorithm) graphs.push(info.algorithm);
+  }
+  while (graphs.length > 0 || nodes.length > 0) {
+    const graph = graphs.pop();
+    if (graph) {
+      for (const t of graph.initializer ?? []) visitTensor(t);
+      for (const s of graph.sparseInitializer ?? []) visitSparse(s);
+      for (const n of graph.node ?? []) nodes.push(n);
+    }
+    const node = nodes.pop();
+    if (!node) continue;
+    for (const attr of node.attribute ?? []) {
+      visitTensor(attr.t);
+      for (const t of attr.tensors ?? []) visitTensor(t);
+      visitSparse(attr.sparseTensor);
+      for (const s of attr.sparseTensors ?? []) visitSparse(s);
+      if (attr.g) graphs.push(attr.g);
+      for (const g of attr.graphs ?? []) graphs.push(g);
+    }
+  }
+  return [...locations];
 }

@@ -1,13 +1,10 @@
 // Graph surgery: a trained head's ONNX graph appended behind a frozen backbone's ONNX graph, as one self-contained model.
-import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
-import { errorMessage, SketchboardError } from '../errors.js';
+import { SketchboardError } from '../../errors.js';
+import { int64, type OnnxTypes, onnx } from '../onnx-proto.js';
 
-const { onnx } = onnxProto;
 type Model = OnnxTypes.IModelProto;
 type Graph = OnnxTypes.IGraphProto;
 type ValueInfo = OnnxTypes.IValueInfoProto;
-/** protobufjs decodes int64 fields as Long objects (long.js), else numbers. */
-type Int64 = number | { toNumber(): number } | null | undefined;
 
 /**
  * Ops whose semantics are the same in every opset from 11 to the newest on the 2-D tensors a head
@@ -44,37 +41,6 @@ export type MergeInfo = {
   opset: number;
   irVersion: number;
 };
-
-/** A number from a protobuf int64 field. */
-export function int64(v: Int64): number {
-  if (v === null || v === undefined) return 0;
-  return typeof v === 'number' ? v : v.toNumber();
-}
-
-/**
- * Decode ONNX bytes; SketchboardError('invalid_model') naming `label` when they are not a model with a graph.
- *
- * @example
- * const model = decodeOnnx(await readFile('backbone.onnx'), 'backbone.onnx');
- */
-export function decodeOnnx(bytes: Uint8Array, label: string): OnnxTypes.ModelProto {
-  let model: OnnxTypes.ModelProto;
-  try {
-    model = onnx.ModelProto.decode(bytes);
-  } catch (err) {
-    throw new SketchboardError('invalid_model', `${label} is not a valid ONNX model: ${errorMessage(err)}`, {
-      cause: err,
-    });
-  }
-  if (!model.graph)
-    throw new SketchboardError('invalid_model', `${label} is not a valid ONNX model: no graph`);
-  return model;
-}
-
-/** Encode a model to ONNX bytes. */
-export function encodeOnnx(model: Model): Uint8Array {
-  return onnx.ModelProto.encode(model).finish();
-}
 
 /** The default-domain ('' or 'ai.onnx') opset of a model, 0 when it imports none. */
 export function defaultOpset(model: Model): number {

@@ -1,6 +1,6 @@
 // Optimisers (SGD with momentum/Nesterov, Adam, AdamW) as fused in-place updates over plain Float32Arrays.
-import { SketchboardError } from '../errors.js';
-import { Registry } from './registry.js';
+import { SketchboardError } from '../../errors.js';
+import { Registry } from '../../registry.js';
 
 /** Defaults, as PyTorch's: the one place they live. */
 export const OPTIMIZER_DEFAULTS = {

@@ -4,14 +4,14 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCompetitionDir } from '../data/competition.js';
-import { generateSketchDataset } from '../data/generate.js';
-import { SketchboardError } from '../errors.js';
-import { exportFold } from './fold-export.js';
-import { decodeOnnx, encodeOnnx } from './merge-onnx.js';
-import { cutBeforeClassifier } from './onnx-cut.js';
-import { readTransforms, type TestGroup, TRANSFORM_GROUPS } from './report.js';
-import { ensembleAccuracy, predictRunFolds } from './run-predict.js';
+import { cutBeforeClassifier } from '../../core/backends/onnx-graph/cut.js';
+import { decodeOnnx, encodeOnnx } from '../../core/backends/onnx-proto.js';
+import { loadCompetitionDir } from '../../core/data/competition.js';
+import { generateSketchDataset } from '../../core/data/generate.js';
+import { SketchboardError } from '../../core/errors.js';
+import { exportFold } from '../../core/train/fold-export.js';
+import { readTransforms, type TestGroup, TRANSFORM_GROUPS } from '../../core/train/report.js';
+import { ensembleAccuracy, predictRunFolds } from '../../core/train/run-predict.js';
 
 /** Sizes of one experiment set-up. */
 export type ExperimentScale = {
@@ -56,7 +56,7 @@ export const QUICK_SCALE: ExperimentScale = {
   epochs: 12,
 };
 
-const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'bin.mjs');
+const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'core', 'cli', 'bin.mjs');
 
 /**
  * Runs `sketchboard train ARGS` in a child process (as a participant would), its output appended to
