@@ -1,14 +1,10 @@
 // Route tests, happy paths: the whole competition flow over the API, scored by the real scorer.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleResponse } from '../../functions/http/routes/bundles.js';
-import { competitionListResponse, competitionResponse } from '../../functions/http/routes/competitions.js';
-import { leaderboardResponse } from '../../functions/http/routes/leaderboard.js';
-import {
-  submissionListResponse,
-  submissionResponse,
-  triggerResponse,
-} from '../../functions/http/routes/submissions.js';
+import { bundleResponse } from '../../core/api/bundles.js';
+import { competitionListResponse, competitionResponse } from '../../core/api/competitions.js';
+import { leaderboardResponse } from '../../core/api/leaderboard.js';
+import { submissionListResponse, submissionResponse, triggerResponse } from '../../core/api/submissions.js';
 import { drivers } from '../helpers/db.js';
 import { bearer, CLASSES, goodBundle, type Harness, HOST, openHarness, zipDir } from './fixtures.js';
 import {

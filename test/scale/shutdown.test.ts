@@ -1,7 +1,7 @@
 // Graceful shutdown of real processes on PostgreSQL: scorer SIGTERM idle, mid-job, past its grace; `serve` draining HTTP.
 import { Agent, request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { bundleResponse } from '../../functions/http/routes/bundles.js';
+import { bundleResponse } from '../../core/api/bundles.js';
 import { slowBundle } from './bundles.js';
 import { type Cluster, openCluster } from './cluster.js';
 import { freePort, type Proc, portOpen, runningOn, scoredBy, scoreLogs, until } from './procs.js';
