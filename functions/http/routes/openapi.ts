@@ -1,7 +1,6 @@
 // Route definitions with @hono/zod-openapi: access, error responses from the one status table, and the generated document.
-import { createRoute, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { z } from 'zod';
 import { type ApiErrorCode, errorBodySchema } from '../../../core/api/errors.js';
 import type { AppContext, AppEnv } from '../context.js';
 import { ERROR_STATUS } from '../errors.js';
@@ -13,8 +12,11 @@ export type ApiApp = OpenAPIHono<AppEnv>;
 /** Who may call a route: shown in the docs (`x-access`, `security`) and enforced by the route's guard. */
 export type Access = 'any' | 'host' | 'team' | 'team-or-host' | 'any-or-host';
 
-/** The one error body, as the document's `Error` component. */
-export const errorSchema = errorBodySchema.openapi('Error');
+/**
+ * The one error body (core/api's schema), as the document's `Error` component. A fresh object over the same
+ * shape: zod gives `.openapi()` only to schemas built after @hono/zod-openapi loaded, which core/'s may not be.
+ */
+export const errorSchema = z.strictObject(errorBodySchema.shape).openapi('Error');
 
 /**
  * The error responses of a route, from the codes it can answer with: statuses from ERROR_STATUS, several
