@@ -15,6 +15,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { Split } from '../../core/api/common.js';
 import type { Manifest } from '../../core/bundle/manifest.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -23,8 +24,8 @@ const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' 
 export const SUBMISSION_STATUSES = ['queued', 'running', 'scored', 'failed'] as const;
 export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
 
-/** Which half of the test set an item is scored in. Server-only. */
-export type Split = 'public' | 'private';
+/** Which half of the test set an item is scored in (core/api's one definition; an item's split stays server-side). */
+export type { Split };
 
 /** One ensemble member's accuracy (a leaf of the manifest, by its resolved id). */
 export type MemberScore = { member: string; model: string; publicAccuracy: number; privateAccuracy: number };
