@@ -1,7 +1,8 @@
 // `sketchboard finals SLUG [--select ID...] [--unselect ID...]`: choose the submissions the private leaderboard counts.
-import { CONNECTION_OPTIONS, CONNECTION_USAGE, connect, oneArgument } from '../client/connection.js';
-import { submissionLines } from '../client/table.js';
+
 import { type Command, parse, UsageError } from './args.js';
+import { CONNECTION_OPTIONS, CONNECTION_USAGE, connect, oneArgument } from './connection.js';
+import { submissionLines } from './table.js';
 
 const usage = `Usage: sketchboard finals SLUG [--select ID ...] [--unselect ID ...] [--server URL] [--token T]
 

@@ -1,7 +1,8 @@
 // `sketchboard leaderboard SLUG [--private] [--csv]`: the standings as an aligned table or as CSV.
-import { CONNECTION_OPTIONS, CONNECTION_USAGE, connect, oneArgument } from '../client/connection.js';
-import { leaderboardLines } from '../client/table.js';
+
 import { type Command, parse } from './args.js';
+import { CONNECTION_OPTIONS, CONNECTION_USAGE, connect, oneArgument } from './connection.js';
+import { leaderboardLines } from './table.js';
 
 const usage = `Usage: sketchboard leaderboard SLUG [--private] [--csv] [--server URL] [--token T]
 

@@ -1,12 +1,7 @@
 // `sketchboard register SLUG --team NAME --member NAME...`: register a team and print its token once.
-import {
-  CONNECTION_OPTIONS,
-  CONNECTION_USAGE,
-  connect,
-  DEFAULT_SERVER,
-  oneArgument,
-} from '../client/connection.js';
+
 import { type Command, parse, required, UsageError } from './args.js';
+import { CONNECTION_OPTIONS, CONNECTION_USAGE, connect, DEFAULT_SERVER, oneArgument } from './connection.js';
 
 const usage = `Usage: sketchboard register SLUG --team NAME --member NAME [--member NAME ...] [--server URL]
 

@@ -1,7 +1,8 @@
 // `sketchboard submit bundle.zip --competition SLUG`: upload, trigger, wait for the score, print score and rank.
-import { CONNECTION_OPTIONS, CONNECTION_USAGE, connect, oneArgument } from '../client/connection.js';
-import { submitBundle } from '../client/submit-flow.js';
+
 import { type Command, intOption, parse, required } from './args.js';
+import { CONNECTION_OPTIONS, CONNECTION_USAGE, connect, oneArgument } from './connection.js';
+import { submitBundle } from './submit-flow.js';
 
 /** Default of --timeout, in seconds: the scorer's own default time limit of a job. */
 export const DEFAULT_SUBMIT_TIMEOUT_S = 1800;

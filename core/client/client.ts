@@ -1,22 +1,23 @@
 // A small typed client of the Sketchboard HTTP API (DESIGN.md route table): one method per route the CLI uses.
 import type { z } from 'zod';
-import { ClientError, errorFromResponse, unexpectedBody, unreachable } from './errors.js';
 import {
+  type ApiCompetition,
+  type ApiLeaderboard,
+  type ApiSubmission,
   bundleResponse,
-  type Competition,
+  type CreateCompetitionBody,
   competitionResponse,
-  type Leaderboard,
-  leaderboardSchema,
-  type NewCompetition,
+  createTeamResponse,
+  leaderboardResponse,
   type Registration,
-  registerResponse,
   type Split,
-  type Submission,
   submissionListResponse,
   submissionResponse,
   triggerResponse,
   type UploadedBundle,
-} from './schemas.js';
+} from '../api/index.js';
+import { formatIssues } from '../errors.js';
+import { ClientError, errorFromResponse, unexpectedBody, unreachable } from './errors.js';
 import { type FileBodyOptions, fileBody } from './upload.js';
 
 export type ClientOptions = {
@@ -91,10 +92,7 @@ export class SketchboardClient {
       throw unexpectedBody(what, 'not JSON');
     }
     const parsed = schema.safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw unexpectedBody(what, `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
-    }
+    if (!parsed.success) throw unexpectedBody(what, formatIssues(parsed.error.issues.slice(0, 1), 'body'));
     return parsed.data;
   }
 
@@ -112,13 +110,13 @@ export class SketchboardClient {
   }
 
   /** `GET /api/competitions/:slug`. */
-  async competition(slug: string): Promise<Competition> {
+  async competition(slug: string): Promise<ApiCompetition> {
     const what = `competition ${slug}`;
     return (await this.#json(competitionResponse, `/api/competitions/${seg(slug)}`, {}, what)).competition;
   }
 
   /** `POST /api/competitions` (host token): a competition from a dataset folder on the server. */
-  async createCompetition(input: NewCompetition): Promise<Competition> {
+  async createCompetition(input: CreateCompetitionBody): Promise<ApiCompetition> {
     const res = await this.#json(
       competitionResponse,
       '/api/competitions',
@@ -128,10 +126,16 @@ export class SketchboardClient {
     return res.competition;
   }
 
+  /** `POST /api/competitions/:slug/close` (host token): end the competition now; the private board opens. */
+  async close(slug: string): Promise<ApiCompetition> {
+    const path = `/api/competitions/${seg(slug)}/close`;
+    return (await this.#json(competitionResponse, path, { method: 'POST' }, `close ${slug}`)).competition;
+  }
+
   /** `POST /api/competitions/:slug/teams`: the team and its token (shown only now). */
   async register(slug: string, name: string, members: string[]): Promise<Registration> {
     const path = `/api/competitions/${seg(slug)}/teams`;
-    return this.#json(registerResponse, path, this.#post({ name, members }), 'register');
+    return this.#json(createTeamResponse, path, this.#post({ name, members }), 'register');
   }
 
   /**
@@ -176,7 +180,7 @@ export class SketchboardClient {
     bundleId: string,
     idempotencyKey: string,
     retryDelayMs = 1000,
-  ): Promise<{ submission: Submission; created: boolean }> {
+  ): Promise<{ submission: ApiSubmission; created: boolean }> {
     const init = this.#post({ bundleId }, { 'idempotency-key': idempotencyKey });
     const path = `/api/competitions/${seg(slug)}/submissions`;
     for (let attempt = 1; ; attempt++) {
@@ -191,28 +195,28 @@ export class SketchboardClient {
   }
 
   /** `GET /api/submissions/:id`. */
-  async submission(id: string): Promise<Submission> {
+  async submission(id: string): Promise<ApiSubmission> {
     const what = `submission ${id}`;
     return (await this.#json(submissionResponse, `/api/submissions/${seg(id)}`, {}, what)).submission;
   }
 
   /** `GET /api/competitions/:slug/submissions`: the team's own, newest first. */
-  async submissions(slug: string): Promise<Submission[]> {
+  async submissions(slug: string): Promise<ApiSubmission[]> {
     const path = `/api/competitions/${seg(slug)}/submissions`;
     return (await this.#json(submissionListResponse, path, {}, 'list submissions')).submissions;
   }
 
   /** `PUT /api/submissions/:id/final`. */
-  async setFinal(id: string, selected: boolean): Promise<Submission> {
+  async setFinal(id: string, selected: boolean): Promise<ApiSubmission> {
     const init = { ...this.#post({ selected }), method: 'PUT' };
     const what = `${selected ? 'select' : 'unselect'} ${id}`;
     return (await this.#json(submissionResponse, `/api/submissions/${seg(id)}/final`, init, what)).submission;
   }
 
   /** `GET /api/competitions/:slug/leaderboard?split=`. */
-  async leaderboard(slug: string, split: Split = 'public'): Promise<Leaderboard> {
+  async leaderboard(slug: string, split: Split = 'public'): Promise<ApiLeaderboard> {
     const path = `/api/competitions/${seg(slug)}/leaderboard?split=${split}`;
-    return this.#json(leaderboardSchema, path, {}, `${split} leaderboard`);
+    return this.#json(leaderboardResponse, path, {}, `${split} leaderboard`);
   }
 
   /** The same standings as CSV (`Accept: text/csv`), as the server writes them. */

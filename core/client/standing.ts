@@ -1,8 +1,9 @@
 // A team's own row on the public leaderboard, found from its submissions (the API's rows carry no team id).
-import type { LeaderboardRow, Submission } from './schemas.js';
-
-/** Leaderboard accuracies are rounded to this many decimals by the API. */
-const BOARD_DECIMALS = 4;
+import {
+  type ApiLeaderboardRow,
+  type ApiSubmission,
+  ACCURACY_DECIMALS as BOARD_DECIMALS,
+} from '../api/index.js';
 
 /**
  * The row of the team that owns `submissions` on a public board: the row whose accuracy is the team's
@@ -13,7 +14,7 @@ const BOARD_DECIMALS = 4;
  * @example
  * const row = ownRow(board.rows, await client.submissions(slug)); // row?.rank
  */
-export function ownRow(rows: LeaderboardRow[], submissions: Submission[]): LeaderboardRow | null {
+export function ownRow(rows: ApiLeaderboardRow[], submissions: ApiSubmission[]): ApiLeaderboardRow | null {
   const counted = submissions.filter((s) => !(s.status === 'failed' && s.error?.infrastructure === true));
   const scored = counted.filter((s) => s.status === 'scored' && s.public !== null);
   if (scored.length === 0) return null;

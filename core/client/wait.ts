@@ -1,6 +1,7 @@
 // Waiting for a submission to be scored: polls its status with backoff until scored, failed or the timeout.
+
+import type { ApiSubmission } from '../api/index.js';
 import type { SketchboardClient } from './client.js';
-import type { Submission } from './schemas.js';
 
 export type WaitOptions = {
   /** Give up after this long (the submission keeps going on the server). */
@@ -9,14 +10,14 @@ export type WaitOptions = {
   intervalMs?: number;
   maxIntervalMs?: number;
   /** Called after every poll (the spinner shows the status). */
-  onStatus?(submission: Submission): void;
+  onStatus?(submission: ApiSubmission): void;
   /** For tests: the clock and the sleep. */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 };
 
 /** Outcome of a wait: the last status seen, and whether it is final. */
-export type WaitResult = { submission: Submission; done: boolean };
+export type WaitResult = { submission: ApiSubmission; done: boolean };
 
 const DEFAULT_INTERVAL_MS = 500;
 const DEFAULT_MAX_INTERVAL_MS = 5000;
@@ -27,7 +28,7 @@ export function nextInterval(current: number, max: number): number {
 }
 
 /** True for a status that will not change any more. */
-export function isFinal(submission: Pick<Submission, 'status'>): boolean {
+export function isFinal(submission: Pick<ApiSubmission, 'status'>): boolean {
   return submission.status === 'scored' || submission.status === 'failed';
 }
 

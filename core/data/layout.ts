@@ -1,13 +1,14 @@
 // Loaders for the competition layout: train.csv + train/, test.csv + test/, the host's test_labels.csv.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { Split } from '../api/common.js';
 import { isSketchboardError, SketchboardError } from '../errors.js';
 import { type CsvRow, readCsv } from './csv.js';
 import { mapLimit, safeRelativePath } from './io.js';
 
 export type TrainItem = { className: string; relPath: string; imagePath: string; target: number };
 export type TestItem = { id: string; relPath: string; imagePath: string };
-export type Split = 'public' | 'private';
+export type { Split };
 export type LabelItem = { id: string; relPath: string; target: number; split?: Split };
 export type TrainSet = { items: TrainItem[]; classNames: string[] };
 export type LoadOptions = { checkImages?: boolean };

@@ -1,13 +1,12 @@
 // `sketchboard demo`: a whole competition on this machine: data, server, three teams training, submitting, leaderboards.
 import { relative } from 'node:path';
+import type { ApiLeaderboard } from '../../core/api/leaderboard.js';
 import { progress } from '../../core/cli/progress.js';
+import { processIo, type SubmitIo, type SubmitOutcome, submitBundle } from '../../core/cli/submit-flow.js';
+import { leaderboardLines } from '../../core/cli/table.js';
 import { SketchboardClient } from '../../core/client/client.js';
-import type { Leaderboard } from '../../core/client/schemas.js';
-import { processIo, type SubmitIo, type SubmitOutcome, submitBundle } from '../../core/client/submit-flow.js';
-import { leaderboardLines } from '../../core/client/table.js';
 import { generateSketchDataset } from '../../core/data/generate.js';
 import { loadEnv } from '../config/env.js';
-import { closeCompetition } from '../services/competitions.js';
 import { DEMO_TEAMS, type DemoTeam, type DemoTraining, packTeam, trainTeam } from './demo-teams.js';
 import { type RunningService, startService } from './service.js';
 
@@ -29,8 +28,8 @@ export type FullDemoResult = {
   /** The server's URL while it ran (it is stopped when runFullDemo returns). */
   url: string;
   outcomes: { team: DemoTeam; outcome: SubmitOutcome }[];
-  publicBoard: Leaderboard;
-  privateBoard: Leaderboard;
+  publicBoard: ApiLeaderboard;
+  privateBoard: ApiLeaderboard;
 };
 
 const STEPS = 9;
@@ -157,9 +156,8 @@ export async function runFullDemo(opts: FullDemoOptions): Promise<FullDemoResult
       outcomes.push({ team, outcome });
     }
 
-    step('the host ends the competition (closeCompetition in-process: no HTTP route moves the end)');
-    await closeCompetition(service.services, slug);
-    const ended = await anonymous.competition(slug);
+    step(`the host ends the competition (POST /api/competitions/${slug}/close)`);
+    const ended = await host.close(slug);
     say(`${slug} is ${ended.phase} since ${ended.endsAt}; the private leaderboard is open to everyone`);
 
     step('leaderboards (sketchboard leaderboard, then --private)');

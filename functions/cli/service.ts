@@ -16,8 +16,6 @@ export type RunningService = {
   hostToken: { token: string; generated: boolean };
   demo: DemoCompetition | null;
   scorer: RunningScorer | null;
-  /** The services' context (database, queue, host token) for in-process host actions, e.g. the demo's close. */
-  services: ServiceContext;
   /** Graceful stop: stop claiming and finish/hand back running jobs, drain HTTP, close queue and database. */
   stop(): Promise<void>;
 };
@@ -73,7 +71,7 @@ export async function startService(env: Env, opts: ServiceOptions = {}): Promise
       const running = scorer;
       cleanups.push(() => running.stop());
     }
-    return { url: server.url, hostToken, demo, scorer, services, stop: closeAll };
+    return { url: server.url, hostToken, demo, scorer, stop: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -15,6 +15,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { Split } from '../../core/api/common.js';
+import { COMPETITION_DEFAULTS } from '../../core/api/competitions.js';
 import type { Manifest } from '../../core/bundle/manifest.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -23,8 +25,8 @@ const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' 
 export const SUBMISSION_STATUSES = ['queued', 'running', 'scored', 'failed'] as const;
 export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
 
-/** Which half of the test set an item is scored in. Server-only. */
-export type Split = 'public' | 'private';
+/** Which half of the test set an item is scored in (core/api's one definition; an item's split stays server-side). */
+export type { Split };
 
 /** One ensemble member's accuracy (a leaf of the manifest, by its resolved id). */
 export type MemberScore = { member: string; model: string; publicAccuracy: number; privateAccuracy: number };
@@ -37,12 +39,6 @@ export type RuntimeStamp = {
   bundleSha256: string;
   datasetSha256: string;
 };
-
-/**
- * Defaults of a new competition: the one place they live. The services fill them in; `finals` is also
- * the column's default.
- */
-export const COMPETITION_DEFAULTS = { dailyLimit: 5, finals: 2, publicFraction: 0.5, splitSeed: 1 } as const;
 
 export const competitions = pgTable('competitions', {
   id: uuid('id').primaryKey().defaultRandom(),

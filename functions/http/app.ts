@@ -1,42 +1,31 @@
 // The API app: request ids, auth, the one error shape, and every route file registered; `createApp(deps)`.
 import { join } from 'node:path';
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { log } from '../../core/log.js';
 import type { Env } from '../config/env.js';
 import { ping } from '../db/client.js';
 import { validateBundleArchive } from '../intake/bundle-check.js';
 import { datasetsDirOf } from '../intake/dataset.js';
 import { authenticate as authenticateToken } from '../services/index.js';
+import { throwInvalid } from './body.js';
 import type { ApiConfig, AppDeps, AppEnv, RouteDeps } from './context.js';
 import { errorHandler, onNotFound } from './errors.js';
 import { authenticate } from './middleware/auth.js';
 import { requestId } from './middleware/request-id.js';
 import { registerPages } from './pages/index.js';
-import { bundleDocs, registerBundles } from './routes/bundles.js';
-import { competitionDocs, registerCompetitions } from './routes/competitions.js';
-import { docsDocs, registerDocs } from './routes/docs.js';
-import { healthDocs, registerHealth } from './routes/health.js';
-import { leaderboardDocs, registerLeaderboard } from './routes/leaderboard.js';
-import { openApiDocs, type RouteDoc, registerOpenApi } from './routes/openapi.js';
-import { registerSubmissions, submissionDocs } from './routes/submissions.js';
-import { registerTeams, teamDocs } from './routes/teams.js';
+import { registerBundles } from './routes/bundles.js';
+import { registerCompetitions } from './routes/competitions.js';
+import { registerDocs } from './routes/docs.js';
+import { registerHealth } from './routes/health.js';
+import { registerLeaderboard } from './routes/leaderboard.js';
+import { type ApiApp, registerOpenApi } from './routes/openapi.js';
+import { registerSubmissions } from './routes/submissions.js';
+import { registerTeams } from './routes/teams.js';
 
 export type { ApiConfig, AppDeps, AppEnv } from './context.js';
 
 /** Largest dataset archive accepted by `POST /api/competitions` (multipart), bytes. */
 export const DEFAULT_MAX_DATASET_BYTES = 8 * 1024 ** 3;
-
-/** Every route's docs, in the order the reference page lists them. */
-export const ROUTE_DOCS: readonly RouteDoc[] = [
-  ...competitionDocs,
-  ...teamDocs,
-  ...bundleDocs,
-  ...submissionDocs,
-  ...leaderboardDocs,
-  ...healthDocs,
-  ...openApiDocs,
-  ...docsDocs,
-];
 
 /**
  * The HTTP layer's limits and folders for an environment: uploads in flight under `<dataDir>/tmp`,
@@ -64,14 +53,15 @@ export function apiConfigFromEnv(env: Pick<Env, 'dataDir' | 'maxBundleBytes'>): 
  *   config: apiConfigFromEnv(env) });
  * const res = await app.request('/healthz');
  */
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+export function createApp(deps: AppDeps): ApiApp {
   const routeDeps: RouteDeps = {
     ...deps,
     logger: deps.logger ?? log,
     validateBundle: deps.validateBundle ?? validateBundleArchive,
     ping: deps.ping ?? (() => ping(deps.services.db)),
   };
-  const app = new Hono<AppEnv>();
+  // A path or query that fails its route schema throws the same 400 as any validation, to the one onError.
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: throwInvalid });
   app.use(requestId());
   app.onError(errorHandler(routeDeps.logger));
   app.notFound(onNotFound);
@@ -80,13 +70,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     authenticate((token) => authenticateToken(deps.services, token)),
   );
 
-  registerHealth(app, routeDeps.ping);
+  // Registered in the order the document and the reference page list them.
   registerCompetitions(app, routeDeps);
   registerTeams(app, routeDeps);
   registerBundles(app, routeDeps);
   registerSubmissions(app, routeDeps);
   registerLeaderboard(app, routeDeps);
-  registerDocs(app, registerOpenApi(app, ROUTE_DOCS));
+  registerHealth(app, routeDeps.ping);
+  registerDocs(app, registerOpenApi(app));
   registerPages(app, deps, deps.pages);
   return app;
 }

@@ -1,5 +1,6 @@
 // Request parsing at the edge: content types, size-capped JSON bodies, zod validation of bodies, params, queries.
 import type { z } from 'zod';
+import { formatIssues, type Issue } from '../../core/errors.js';
 import { readChunks } from '../intake/upload.js';
 import { HttpError } from './errors.js';
 
@@ -21,11 +22,31 @@ export function requireMediaType(contentType: string | undefined, accepted: read
   return type;
 }
 
-/** One readable line for a zod error: `field: problem; other: problem`. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(body)'}: ${issue.message}`)
-    .join('; ');
+/** The 400 of a validation failure: `invalid <what>: field: problem; other: problem`. */
+export function invalidInput(what: string, issues: readonly Issue[]): HttpError {
+  return new HttpError('invalid_argument', `invalid ${what}: ${formatIssues(issues, '(body)')}`);
+}
+
+/** How a failure names each part the route validators check (as the handlers' own checks name them). */
+const TARGET_NAMES: Record<string, string> = {
+  param: 'path',
+  query: 'query',
+  header: 'header',
+  json: 'request body',
+  form: 'form fields',
+};
+
+/**
+ * The API app's `defaultHook`: a path or query that fails its route schema throws the same 400 as every
+ * other validation, answered by the one onError.
+ *
+ * @example
+ * const app = new OpenAPIHono<AppEnv>({ defaultHook: throwInvalid });
+ */
+export function throwInvalid(
+  result: { target: string } & ({ success: true } | { success: false; error: z.ZodError }),
+): void {
+  if (!result.success) throw invalidInput(TARGET_NAMES[result.target] ?? result.target, result.error.issues);
 }
 
 /**
@@ -34,8 +55,7 @@ export function describeIssues(error: z.ZodError): string {
  */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success)
-    throw new HttpError('invalid_argument', `invalid ${what}: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw invalidInput(what, parsed.error.issues);
   return parsed.data;
 }
 

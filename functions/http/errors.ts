@@ -2,13 +2,18 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { type ApiErrorCode, type ErrorBody, isApiErrorCode } from '../../core/api/errors.js';
+import type { ErrorCode } from '../../core/errors.js';
 import { log } from '../../core/log.js';
+import type { ServiceErrorCode } from '../services/errors.js';
 import type { AppEnv, Logger } from './context.js';
 
+export type { ApiErrorCode, ErrorBody };
+
 /**
- * Every error code a client can see, with its HTTP status. Codes thrown by core/ (SketchboardError) and
- * by the services keep their name on the wire; only the status comes from here. A code not in this
- * table is answered as 500 `internal` without details.
+ * Every error code a client can see (core/api's `apiErrorCodes`), with its HTTP status: a code without a
+ * status fails `tsc`. Codes thrown by core/ (SketchboardError) and by the services keep their name on the
+ * wire; only the status comes from here.
  */
 export const ERROR_STATUS = {
   invalid_argument: 400,
@@ -29,13 +34,12 @@ export const ERROR_STATUS = {
   internal: 500,
   runtime_unavailable: 503,
   unavailable: 503,
-} as const satisfies Record<string, ContentfulStatusCode>;
+} as const satisfies Record<ApiErrorCode, ContentfulStatusCode>;
 
-/** A code that has an HTTP status. */
-export type ApiErrorCode = keyof typeof ERROR_STATUS;
-
-/** The body of every error response. */
-export type ErrorBody = { error: { code: ApiErrorCode; message: string; requestId: string } };
+/** Compiles only when every member of `Sub` is in `Super` (`tsc` names the stray codes otherwise). */
+type Subset<Sub extends Super, Super> = [Sub, Super];
+/** core/'s and the services' error codes are API codes, so each has a status: checked by `tsc`, nothing at run time. */
+export type ErrorCodesCovered = [Subset<ErrorCode, ApiErrorCode>, Subset<ServiceErrorCode, ApiErrorCode>];
 
 /**
  * An error raised by the HTTP layer itself (auth, content type, body parsing, uploads). Handlers throw it
@@ -57,10 +61,6 @@ export class HttpError extends Error {
 /** HTTP status of a code. */
 export function statusOf(code: ApiErrorCode): ContentfulStatusCode {
   return ERROR_STATUS[code];
-}
-
-function isApiErrorCode(code: unknown): code is ApiErrorCode {
-  return typeof code === 'string' && Object.hasOwn(ERROR_STATUS, code);
 }
 
 const STATUS_CODE: Partial<Record<number, ApiErrorCode>> = {

@@ -1,5 +1,7 @@
-// Response bodies pass through their zod schema: only documented fields leave the server, dates as ISO strings.
+// Responses: bodies pass through their zod schema (only documented fields leave, dates as ISO strings); output.csv streamed.
+import { Readable } from 'node:stream';
 import type { z } from 'zod';
+import type { BlobStore } from '../storage/blob.js';
 
 /** The JSON form of a value: Dates become ISO strings, everything else as JSON.stringify would keep it. */
 export type Jsonified<T> = T extends Date
@@ -35,4 +37,27 @@ export function shape<S extends z.ZodType>(schema: S, value: unknown): z.output<
     );
   }
   return parsed.data;
+}
+
+/**
+ * A submission's `output.csv`, streamed from the blob store as a download (`output-<id>.csv`); the API route
+ * and the page's download link both answer with it. `page` adds what a browser needs: `no-store`, `nosniff`.
+ *
+ * @example
+ * return outputCsvResponse(deps.blobs, await submissionOutputKey(services, id, who), id);
+ */
+export async function outputCsvResponse(
+  blobs: Pick<BlobStore, 'getStream'>,
+  key: string,
+  id: string,
+  options: { page?: boolean } = {},
+): Promise<Response> {
+  const stream = await blobs.getStream(key);
+  return new Response(Readable.toWeb(stream) as ReadableStream, {
+    headers: {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="output-${id.toLowerCase()}.csv"`,
+      ...(options.page ? { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' } : {}),
+    },
+  });
 }

@@ -1,9 +1,10 @@
 // Public/private accuracy of the final and each member's predictions, from server-side labels (core/metrics does the counting).
+import type { Split } from '../../core/api/common.js';
 import { scoreAligned } from '../../core/metrics/accuracy.js';
 import type { MemberScore } from '../db/schema.js';
 
 /** The server-side truth for one test item, in prediction order. Never leaves the supervisor. */
-export type LabeledItem = { label: number; split: 'public' | 'private' };
+export type ScoringLabel = { label: number; split: Split };
 
 /** Correct and total counts, with accuracy = correct / total (0 when total is 0). */
 export type SplitScore = { correct: number; total: number; accuracy: number };
@@ -18,7 +19,7 @@ export type SplitScores = { public: SplitScore; private: SplitScore };
  * splitAccuracy(Int32Array.of(1, 0), [{ label: 1, split: 'public' }, { label: 1, split: 'private' }]);
  * // { public: { correct: 1, total: 1, accuracy: 1 }, private: { correct: 0, total: 1, accuracy: 0 } }
  */
-export function splitAccuracy(predictions: Int32Array, items: readonly LabeledItem[]): SplitScores {
+export function splitAccuracy(predictions: Int32Array, items: readonly ScoringLabel[]): SplitScores {
   const e = scoreAligned(
     predictions,
     items.map((i) => i.label),
@@ -42,7 +43,7 @@ export function splitAccuracy(predictions: Int32Array, items: readonly LabeledIt
  */
 export function memberAccuracy(
   members: readonly { id: string; model: string; predictions: Int32Array }[],
-  items: readonly LabeledItem[],
+  items: readonly ScoringLabel[],
 ): MemberScore[] {
   return members.map((m) => {
     const s = splitAccuracy(m.predictions, items);

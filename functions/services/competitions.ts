@@ -1,12 +1,14 @@
 // Competitions: create one from a loaded dataset (split fixed then), list and read them without labels.
 import { asc, count, desc, eq } from 'drizzle-orm';
-import { COMPETITION_DEFAULTS, competitions, type Split, teams, testItems } from '../db/schema.js';
+import { COMPETITION_DEFAULTS } from '../../core/api/competitions.js';
+import { competitions, type Split, teams, testItems } from '../db/schema.js';
 import { nowOf, type ServiceContext } from './context.js';
 import { isUniqueViolation, ServiceError } from './errors.js';
 import { stratifiedSplit } from './split.js';
 import { type CompetitionView, toCompetitionView } from './views.js';
 
-export { COMPETITION_DEFAULTS } from '../db/schema.js';
+/** Defaults of a new competition: they live in the wire contract (core/api), which documents them. */
+export { COMPETITION_DEFAULTS };
 
 /** One test item with its label, as loaded from `test.csv` + `test_labels.csv`. */
 export type LabeledItem = { id: string; imagePath: string; label: number };

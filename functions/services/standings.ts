@@ -1,12 +1,14 @@
 // Leaderboards: best public submission per team; private from selected finals, else the best public one.
 import { and, count, eq, max, ne, or } from 'drizzle-orm';
+import type { Split } from '../../core/api/common.js';
 import { submissions, teams } from '../db/schema.js';
 import { competitionRow } from './competitions.js';
 import { nowOf, type ServiceContext } from './context.js';
 import { ServiceError } from './errors.js';
 import { type CompetitionPhase, phaseOf } from './views.js';
 
-export type LeaderboardSplit = 'public' | 'private';
+/** The board's split: core/api's `Split` (the name stays for pages/board.tsx). */
+export type LeaderboardSplit = Split;
 
 export type LeaderboardRow = {
   rank: number;

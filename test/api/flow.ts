@@ -1,10 +1,10 @@
 // Request helpers for the API tests: typed JSON calls and the steps of the competition flow.
 import { expect } from 'vitest';
 import type { z } from 'zod';
-import { bundleResponse } from '../../functions/http/routes/bundles.js';
-import { errorBodySchema } from '../../functions/http/routes/openapi.js';
-import { triggerResponse } from '../../functions/http/routes/submissions.js';
-import { createTeamResponse } from '../../functions/http/routes/teams.js';
+import { bundleResponse } from '../../core/api/bundles.js';
+import { errorBodySchema } from '../../core/api/errors.js';
+import { triggerResponse } from '../../core/api/submissions.js';
+import { createTeamResponse } from '../../core/api/teams.js';
 import { bearer, goodBundle, type Harness, HOST } from './fixtures.js';
 
 export type Reply = { status: number; body: unknown; text: string; res: Response };

@@ -1,14 +1,10 @@
 // Route tests, happy paths: the whole competition flow over the API, scored by the real scorer.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleResponse } from '../../functions/http/routes/bundles.js';
-import { competitionListResponse, competitionResponse } from '../../functions/http/routes/competitions.js';
-import { leaderboardResponse } from '../../functions/http/routes/leaderboard.js';
-import {
-  submissionListResponse,
-  submissionResponse,
-  triggerResponse,
-} from '../../functions/http/routes/submissions.js';
+import { bundleResponse } from '../../core/api/bundles.js';
+import { competitionListResponse, competitionResponse } from '../../core/api/competitions.js';
+import { leaderboardResponse } from '../../core/api/leaderboard.js';
+import { submissionListResponse, submissionResponse, triggerResponse } from '../../core/api/submissions.js';
 import { drivers } from '../helpers/db.js';
 import { bearer, CLASSES, goodBundle, type Harness, HOST, openHarness, zipDir } from './fixtures.js';
 import {
@@ -33,6 +29,7 @@ type Doc = {
       {
         requestBody?: { content: Record<string, { schema: { additionalProperties?: boolean } }> };
         responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>;
+        'x-access'?: string;
       }
     >
   >;
@@ -218,6 +215,7 @@ describe.each(drivers())('API happy paths over %s', (driver) => {
         'post /api/competitions',
         'get /api/competitions',
         'get /api/competitions/{slug}',
+        'post /api/competitions/{slug}/close',
         'post /api/competitions/{slug}/teams',
         'post /api/competitions/{slug}/bundles',
         'post /api/competitions/{slug}/submissions',
@@ -233,6 +231,15 @@ describe.each(drivers())('API happy paths over %s', (driver) => {
     expect(create.responses['401'].content?.['application/json'].schema.$ref).toBe(
       '#/components/schemas/Error',
     );
+    // Every API route documents its error responses (the one Error schema) and who may call it.
+    for (const [p, ops] of Object.entries(doc.paths).filter(([p]) => p.startsWith('/api/'))) {
+      for (const [m, op] of Object.entries(ops)) {
+        expect(op.responses['401']?.content?.['application/json'].schema.$ref, `${m} ${p}`).toBe(
+          '#/components/schemas/Error',
+        );
+        expect(op['x-access'], `${m} ${p}`).toMatch(/^(any|host|team|team-or-host|any-or-host)$/);
+      }
+    }
     const page = await call(h, 'GET', '/docs');
     expect(page.res.headers.get('content-type')).toMatch(/^text\/html/);
     for (const r of routes) expect(page.text).toContain(r.split(' ')[1]);

@@ -1,7 +1,7 @@
 // Route tests, error paths of the competition rules: Idempotency-Key reuse, daily limit, finals beyond N, and
 // triggers, finals and registrations after the end. Each gets a clear 4xx and changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { triggerResponse } from '../../functions/http/routes/submissions.js';
+import { triggerResponse } from '../../core/api/submissions.js';
 import { drivers } from '../helpers/db.js';
 import { bearer, type Harness, openHarness } from './fixtures.js';
 import {

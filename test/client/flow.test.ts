@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SketchboardClient } from '../../core/client/client.js';
-import { closeCompetition } from '../../functions/services/competitions.js';
 import { cli, type Harness, startHarness, tokenOf } from './harness.js';
 
 const SLUG = 'cli-flow';
@@ -143,11 +142,11 @@ describe('participant CLI, happy path', () => {
     expect(host.out.split('\n')[1]).toMatch(/^rank {2}public {2}change {2}team/);
   });
 
-  it('closes the competition in-process: private board opens, submissions and finals are refused', async () => {
-    const ended = await closeCompetition(h.service.services, SLUG);
+  it('closes the competition over HTTP: private board opens, submissions and finals are refused', async () => {
+    const ended = await h.host.close(SLUG);
     expect(ended.phase).toBe('ended');
     expect((await h.host.competition(SLUG)).phase).toBe('ended');
-    await expect(closeCompetition(h.service.services, SLUG)).rejects.toThrow(/already ended/);
+    await expect(h.host.close(SLUG)).rejects.toThrow(/already ended.*\(HTTP 409 conflict\)/);
     const board = await cli(['leaderboard', SLUG, '--private'], { server: h.url });
     expect(board.code).toBe(0);
     expect(board.out).toContain(`${SLUG}: private leaderboard (ended)`);

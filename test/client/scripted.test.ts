@@ -57,13 +57,17 @@ function submission(status: string, extra: Record<string, unknown> = {}) {
     status,
     attempt: 1,
     createdAt: new Date().toISOString(),
+    startedAt: null,
     finishedAt: null,
     error: null,
     public: null,
     private: null,
     privateHidden: false,
+    memberScores: null,
     selectedFinal: false,
     imagesPerSecond: null,
+    runtime: null,
+    hasOutput: false,
     ...extra,
   };
 }
@@ -73,7 +77,14 @@ const listRoute: Route = (_req, res) => json(res, 200, { submissions: [] });
 
 const uploadRoute: Route = (_req, res, body) =>
   json(res, 201, {
-    bundle: { id: BUNDLE_ID, sha256: 'a'.repeat(64), sizeBytes: body.length, name: 'b' },
+    bundle: {
+      id: BUNDLE_ID,
+      sha256: 'a'.repeat(64),
+      sizeBytes: body.length,
+      name: 'b',
+      manifest: {},
+      createdAt: new Date().toISOString(),
+    },
     created: true,
   });
 

@@ -4,11 +4,14 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SERVER, serverUrl } from '../../core/client/connection.js';
-import type { LeaderboardRow, Submission } from '../../core/client/schemas.js';
-import { spinner } from '../../core/client/spinner.js';
+import type {
+  ApiLeaderboardRow as LeaderboardRow,
+  ApiSubmission as Submission,
+} from '../../core/api/index.js';
+import { DEFAULT_SERVER, serverUrl } from '../../core/cli/connection.js';
+import { spinner } from '../../core/cli/spinner.js';
+import { alignTable, leaderboardLines, rankChange } from '../../core/cli/table.js';
 import { ownRow } from '../../core/client/standing.js';
-import { alignTable, leaderboardLines, rankChange } from '../../core/client/table.js';
 import { fileBody } from '../../core/client/upload.js';
 import { waitForScore } from '../../core/client/wait.js';
 
@@ -26,13 +29,17 @@ function sub(
     status,
     attempt: 1,
     createdAt: at(minute),
+    startedAt: null,
     finishedAt: null,
     error: status === 'failed' ? { code: 'x', message: 'm', infrastructure: infra } : null,
     public: accuracy === null ? null : { accuracy, correct: 0, total: 100 },
     private: null,
     privateHidden: true,
+    memberScores: null,
     selectedFinal: false,
     imagesPerSecond: null,
+    runtime: null,
+    hasOutput: false,
   };
 }
 

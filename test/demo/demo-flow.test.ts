@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { SubmitIo } from '../../core/client/submit-flow.js';
+import type { SubmitIo } from '../../core/cli/submit-flow.js';
 import { type FullDemoResult, runFullDemo } from '../../functions/cli/demo-flow.js';
 import { DEMO_TEAMS, type DemoTeam } from '../../functions/cli/demo-teams.js';
 

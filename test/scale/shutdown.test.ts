@@ -3,7 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { bundleResponse } from '../../functions/http/routes/bundles.js';
+import { bundleResponse } from '../../core/api/bundles.js';
 import { slowBundle } from './bundles.js';
 import { type Cluster, openCluster } from './cluster.js';
 import { freePort, type Proc, portOpen, runningOn, scoredBy, scoreLogs } from './procs.js';

@@ -14,7 +14,13 @@ import { HttpError } from '../errors.js';
 /** The host or the team a token belongs to; throws `unauthenticated` for any other token. */
 export type ResolveToken = (token: string) => Promise<Exclude<Principal, { kind: 'anonymous' }>>;
 
-const TOKEN = /^[A-Za-z0-9._~+/=-]{8,512}$/;
+/** What a token may look like (host or team); anything else is never looked up. The pages' cookie uses it too. */
+export const TOKEN_PATTERN = /^[A-Za-z0-9._~+/=-]{8,512}$/;
+
+/** True when `token` has the shape of a bearer token (it may still be unknown). */
+export function isTokenShaped(token: string): boolean {
+  return TOKEN_PATTERN.test(token);
+}
 
 /**
  * The token of an `Authorization: Bearer <token>` header; null when there is no header, 401 when the header
@@ -23,7 +29,7 @@ const TOKEN = /^[A-Za-z0-9._~+/=-]{8,512}$/;
 export function bearerToken(header: string | undefined): string | null {
   if (header === undefined) return null;
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-  if (!match || !TOKEN.test(match[1])) {
+  if (!match || !isTokenShaped(match[1])) {
     throw new HttpError('unauthenticated', 'Authorization header must be "Bearer <token>"');
   }
   return match[1];
@@ -56,6 +62,14 @@ export function requireHost(c: AppContext): void {
   if (principal.kind === 'anonymous')
     throw new HttpError('unauthenticated', 'this route needs the host token');
   if (principal.kind !== 'host') throw new HttpError('forbidden', 'this route is for the host only');
+}
+
+/** The host or team that made the request: 401 anonymous. */
+export function requireSignedIn(c: AppContext): Exclude<Principal, { kind: 'anonymous' }> {
+  const principal = principalOf(c);
+  if (principal.kind === 'anonymous')
+    throw new HttpError('unauthenticated', 'this route needs a team or host token');
+  return principal;
 }
 
 /**

@@ -6,6 +6,7 @@ import { authenticate, type ServiceContext } from '../../services/index.js';
 import { readText, requireMediaType } from '../body.js';
 import type { AppContext, AppEnv, Principal, SecureCookies } from '../context.js';
 import { HttpError } from '../errors.js';
+import { isTokenShaped, TOKEN_PATTERN } from '../middleware/auth.js';
 
 /** Name of the session cookie. It holds the team's (or the host's) token and is never readable by scripts. */
 export const SESSION_COOKIE = 'sb_session';
@@ -18,8 +19,8 @@ export type { SecureCookies };
 /** The viewer of a page plus the raw token, which only the CSRF derivation uses (never rendered). */
 export type Session = { principal: Principal; token: string | null };
 
-/** What a token may look like (the API's bearer-token pattern); anything else is never looked up. */
-export const TOKEN_PATTERN = /^[A-Za-z0-9._~+/=-]{8,512}$/;
+/** What a token may look like: the API's bearer-token shape (middleware/auth.ts), the one check of it. */
+export { TOKEN_PATTERN };
 
 /** True when the request reached us (or the proxy in front of us) over https. */
 export function isHttps(c: Context): boolean {
@@ -52,8 +53,7 @@ export function endSession(c: Context<AppEnv>): void {
  */
 export async function readSession(c: AppContext, services: ServiceContext): Promise<Session> {
   const token = getCookie(c, SESSION_COOKIE);
-  if (token === undefined || !TOKEN_PATTERN.test(token))
-    return { principal: { kind: 'anonymous' }, token: null };
+  if (token === undefined || !isTokenShaped(token)) return { principal: { kind: 'anonymous' }, token: null };
   try {
     return { principal: await authenticate(services, token), token };
   } catch (err) {

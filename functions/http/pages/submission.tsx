@@ -1,5 +1,4 @@
 // `GET /submissions/:id` (status, scores, members, runtime stamp) and its `output.csv` download, for its team or the host.
-import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
 import {
   type BundleView,
@@ -15,6 +14,7 @@ import {
 import type { BlobStore } from '../../storage/blob.js';
 import type { AppEnv, Principal } from '../context.js';
 import { HttpError } from '../errors.js';
+import { outputCsvResponse } from '../respond.js';
 import { headerOf, type PageDeps } from './auth.js';
 import { accuracy, duration, rate, scoreText, when } from './format.js';
 import { type HeaderInfo, Layout, sendPage } from './layout.js';
@@ -186,14 +186,6 @@ export function registerSubmissionPage(web: Hono<AppEnv>, deps: PageDeps & { blo
     const { principal } = await readSession(c, deps.services);
     const id = c.req.param('id');
     const key = await submissionOutputKey(deps.services, id, signedIn(principal, 'this output'));
-    const stream = await deps.blobs.getStream(key);
-    return new Response(Readable.toWeb(stream) as ReadableStream, {
-      headers: {
-        'Content-Type': 'text/csv; charset=utf-8',
-        'Content-Disposition': `attachment; filename="output-${id.toLowerCase()}.csv"`,
-        'Cache-Control': 'no-store',
-        'X-Content-Type-Options': 'nosniff',
-      },
-    });
+    return outputCsvResponse(deps.blobs, key, id, { page: true });
   });
 }

@@ -1,61 +1,47 @@
 // `POST /api/competitions/:slug/bundles`: stream a model bundle to disk, validate it, store it by sha256.
 import { rm } from 'node:fs/promises';
-import type { Hono } from 'hono';
-import { z } from 'zod';
+import { bundleMultipart, bundleResponse, ZIP_TYPES } from '../../../core/api/bundles.js';
+import { slugParams } from '../../../core/api/common.js';
 import { DEFAULT_VALIDATION_CONCURRENCY, limitedBundleCheck } from '../../intake/bundle-check.js';
 import { multipartBoundary, readMultipart } from '../../intake/multipart.js';
 import { type StoredUpload, streamBodyToFile, type UploadOptions } from '../../intake/upload.js';
 import { findBundleBySha, getCompetition, recordBundle } from '../../services/index.js';
 import { bundleKey } from '../../storage/blob.js';
-import { mediaType, requireMediaType, validate } from '../body.js';
-import type { AppContext, AppEnv, RouteDeps } from '../context.js';
+import { mediaType, requireMediaType } from '../body.js';
+import type { AppContext, RouteDeps } from '../context.js';
 import { HttpError } from '../errors.js';
 import { requireTeam } from '../middleware/auth.js';
 import { shape } from '../respond.js';
-import type { RouteDoc } from './openapi.js';
-import { slugParams } from './teams.js';
+import { type ApiApp, apiRoute, documented, errorResponses } from './openapi.js';
 
-/** Media types accepted for a raw bundle body. */
-export const ZIP_TYPES = ['application/zip', 'application/x-zip-compressed'] as const;
+const binary = { schema: { type: 'string' as const, format: 'binary' } };
+const bundleJsonContent = { 'application/json': { schema: bundleResponse } };
 
-/** A bundle as the API shows it. */
-export const bundleJson = z.object({
-  id: z.uuid(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  sizeBytes: z.number().int(),
-  name: z.string().describe("the manifest's name"),
-  manifest: z.record(z.string(), z.unknown()).describe('the validated manifest.json'),
-  createdAt: z.iso.datetime({ offset: true }),
-});
-export const bundleResponse = z.object({
-  bundle: bundleJson,
-  created: z.boolean().describe('false when this team had already uploaded the same bytes'),
-});
-export type BundleResponse = z.infer<typeof bundleResponse>;
-
-/** The route docs of this file. */
-export const bundleDocs: RouteDoc[] = [
-  {
-    method: 'post',
-    path: '/api/competitions/{slug}/bundles',
-    summary: 'Upload a model bundle',
-    description:
-      'The zip as the raw body (`application/zip`, chunked allowed) or as the file field `bundle` of a ' +
-      'multipart form. Streamed to disk under the size limit, then opened and validated: manifest, class ' +
-      "count equal to the competition's, every model loads and outputs [N, classes]. Stored by sha256; " +
-      'the same bytes uploaded again by the same team return the existing bundle (200).',
-    tag: 'bundles',
-    access: 'team',
+export const uploadBundleRoute = apiRoute('team', {
+  method: 'post',
+  path: '/api/competitions/{slug}/bundles',
+  summary: 'Upload a model bundle',
+  description:
+    'The zip as the raw body (`application/zip`, chunked allowed) or as the file field `bundle` of a ' +
+    'multipart form. Streamed to disk under the size limit, then opened and validated: manifest, class ' +
+    "count equal to the competition's, every model loads and outputs [N, classes]. Stored by sha256; " +
+    'the same bytes uploaded again by the same team return the existing bundle (200).',
+  tags: ['bundles'],
+  request: {
     params: slugParams,
     body: {
-      'application/zip': 'binary',
-      'multipart/form-data': z.strictObject({ bundle: z.string().describe('the zip (binary file part)') }),
+      required: true,
+      content: {
+        'application/zip': binary,
+        'application/x-zip-compressed': binary,
+        'multipart/form-data': { schema: bundleMultipart },
+      },
     },
-    responses: {
-      201: { description: 'accepted and stored', schema: bundleResponse },
-      200: { description: 'already uploaded by this team', schema: bundleResponse },
-    },
-    errors: [
+  },
+  responses: {
+    201: { description: 'accepted and stored', content: bundleJsonContent },
+    200: { description: 'already uploaded by this team', content: bundleJsonContent },
+    ...errorResponses(
       'invalid_argument',
       'unauthenticated',
       'forbidden',
@@ -66,9 +52,9 @@ export const bundleDocs: RouteDoc[] = [
       'invalid_manifest',
       'invalid_model',
       'invalid_bundle',
-    ],
+    ),
   },
-];
+});
 
 /** Stream the request's bundle (raw zip or multipart field `bundle`) to a temp file. */
 async function receiveBundle(c: AppContext, options: UploadOptions): Promise<StoredUpload> {
@@ -86,14 +72,13 @@ async function receiveBundle(c: AppContext, options: UploadOptions): Promise<Sto
 }
 
 /** Register the bundle routes. */
-export function registerBundles(app: Hono<AppEnv>, deps: RouteDeps): void {
+export function registerBundles(app: ApiApp, deps: RouteDeps): void {
   const check = limitedBundleCheck(
     deps.validateBundle,
     deps.config.validationConcurrency ?? DEFAULT_VALIDATION_CONCURRENCY,
   );
-  app.post('/api/competitions/:slug/bundles', async (c) => {
-    requireTeam(c);
-    const { slug } = validate(slugParams, c.req.param(), 'path');
+  app.openapi(documented(app, uploadBundleRoute), async (c) => {
+    const { slug } = c.req.valid('param');
     const competition = await getCompetition(deps.services, slug);
     const team = requireTeam(c, competition.id);
     const { workDir, maxBundleBytes } = deps.config;
@@ -115,7 +100,8 @@ export function registerBundles(app: Hono<AppEnv>, deps: RouteDeps): void {
         manifest,
         blobKey,
       });
-      return c.json(shape(bundleResponse, recorded), recorded.created ? 201 : 200);
+      const body = shape(bundleResponse, recorded);
+      return recorded.created ? c.json(body, 201) : c.json(body, 200);
     } finally {
       await rm(upload.path, { force: true });
     }

@@ -1,109 +1,50 @@
-// Competitions: create (host; dataset folder on the server or an uploaded zip), list, details. No labels ever.
+// Competitions: create (host; dataset folder on the server or an uploaded zip), list, details, close. No labels ever.
 import { rm } from 'node:fs/promises';
-import type { Hono } from 'hono';
-import { z } from 'zod';
+import { slugParams } from '../../../core/api/common.js';
+import {
+  type CompetitionFormFields,
+  competitionFields,
+  competitionFormFields,
+  competitionListResponse,
+  competitionResponse,
+  createCompetitionJson,
+  createCompetitionMultipart,
+  NUMERIC_COMPETITION_FIELDS,
+} from '../../../core/api/competitions.js';
 import { type Dataset, datasetLimits, loadDataset, withExtractedDataset } from '../../intake/dataset.js';
 import { multipartBoundary, readMultipart } from '../../intake/multipart.js';
 import { withTestImages } from '../../intake/test-images.js';
-import {
-  COMPETITION_DEFAULTS,
-  createCompetition,
-  getCompetition,
-  listCompetitions,
-} from '../../services/index.js';
+import { closeCompetition } from '../../services/competitions.js';
+import { createCompetition, getCompetition, listCompetitions } from '../../services/index.js';
 import { mediaType, readJson, requireMediaType, validate } from '../body.js';
-import type { AppEnv, RouteDeps } from '../context.js';
+import type { RouteDeps } from '../context.js';
 import { HttpError } from '../errors.js';
-import { requireHost } from '../middleware/auth.js';
 import { shape } from '../respond.js';
-import type { RouteDoc } from './openapi.js';
-import { slugParams } from './teams.js';
+import { type ApiApp, apiRoute, documented, errorResponses } from './openapi.js';
 
-const isoDate = z.iso.datetime({ offset: true });
+const json = <S>(schema: S) => ({ 'application/json': { schema } });
 
-/** Fields of a new competition, shared by the JSON and multipart forms. Defaults live in the services. */
-const competitionFields = {
-  slug: slugParams.shape.slug,
-  title: z.string().trim().min(1).max(200),
-  endsAt: isoDate,
-  startsAt: isoDate.optional().describe('default: now'),
-  dailyLimit: z
-    .number()
-    .int()
-    .min(1)
-    .max(10_000)
-    .optional()
-    .describe(`default ${COMPETITION_DEFAULTS.dailyLimit}`),
-  finals: z.number().int().min(1).max(100).optional().describe(`default ${COMPETITION_DEFAULTS.finals}`),
-  publicFraction: z
-    .number()
-    .gt(0)
-    .lt(1)
-    .optional()
-    .describe(`default ${COMPETITION_DEFAULTS.publicFraction}`),
-  splitSeed: z
-    .number()
-    .int()
-    .min(-(2 ** 31 - 1))
-    .max(2 ** 31 - 1)
-    .optional()
-    .describe(`default ${COMPETITION_DEFAULTS.splitSeed}`),
-};
-const NUMERIC_FIELDS = ['dailyLimit', 'finals', 'publicFraction', 'splitSeed'] as const;
-
-/** JSON body: the dataset is a folder in the competition layout on the server. */
-export const createCompetitionJson = z.strictObject({
-  ...competitionFields,
-  datasetPath: z
-    .string()
-    .min(1)
-    .max(4096)
-    .describe('server folder with train.csv, test.csv, test_labels.csv, train/, test/'),
-});
-export type CreateCompetitionJson = z.infer<typeof createCompetitionJson>;
-
-/** Multipart body: the same fields as text, and the dataset folder zipped in the file field `dataset`. */
-export const createCompetitionMultipart = z.strictObject({
-  ...competitionFields,
-  dataset: z.string().describe('zip of the dataset folder (binary file part)'),
-});
-const multipartFields = z.strictObject(competitionFields);
-
-/** A competition as the API shows it: no dataset location, seed, labels or split of any item. */
-export const competitionJson = z.object({
-  id: z.uuid(),
-  slug: z.string(),
-  title: z.string(),
-  classes: z.number().int(),
-  startsAt: isoDate,
-  endsAt: isoDate,
-  phase: z.enum(['upcoming', 'open', 'ended']),
-  dailyLimit: z.number().int(),
-  finals: z.number().int(),
-  publicFraction: z.number(),
-  testItems: z.object({ public: z.number().int(), private: z.number().int() }),
-  datasetSha256: z.string(),
-  createdAt: isoDate,
-});
-export const competitionResponse = z.object({ competition: competitionJson });
-export const competitionListResponse = z.object({ competitions: z.array(competitionJson) });
-export type CompetitionResponse = z.infer<typeof competitionResponse>;
-
-/** The route docs of this file. */
-export const competitionDocs: RouteDoc[] = [
-  {
-    method: 'post',
-    path: '/api/competitions',
-    summary: 'Create a competition',
-    description:
-      'From a dataset folder on the server (JSON `datasetPath`) or an uploaded zip of that folder (multipart ' +
-      'field `dataset`, streamed to disk and safely extracted). The public/private split is fixed now, and ' +
-      "the images test.csv lists are linked or copied into the server's own folder for the scorer.",
-    tag: 'competitions',
-    access: 'host',
-    body: { 'application/json': createCompetitionJson, 'multipart/form-data': createCompetitionMultipart },
-    responses: { 201: { description: 'created', schema: competitionResponse } },
-    errors: [
+export const createCompetitionRoute = apiRoute('host', {
+  method: 'post',
+  path: '/api/competitions',
+  summary: 'Create a competition',
+  description:
+    'From a dataset folder on the server (JSON `datasetPath`) or an uploaded zip of that folder (multipart ' +
+    'field `dataset`, streamed to disk and safely extracted). The public/private split is fixed now, and ' +
+    "the images test.csv lists are linked or copied into the server's own folder for the scorer.",
+  tags: ['competitions'],
+  request: {
+    body: {
+      required: true,
+      content: {
+        ...json(createCompetitionJson),
+        'multipart/form-data': { schema: createCompetitionMultipart },
+      },
+    },
+  },
+  responses: {
+    201: { description: 'created', content: json(competitionResponse) },
+    ...errorResponses(
       'invalid_argument',
       'unauthenticated',
       'forbidden',
@@ -112,45 +53,62 @@ export const competitionDocs: RouteDoc[] = [
       'unsupported_media_type',
       'invalid_data',
       'unsafe_archive',
-    ],
+    ),
   },
-  {
-    method: 'get',
-    path: '/api/competitions',
-    summary: 'List competitions',
-    tag: 'competitions',
-    access: 'any',
-    responses: { 200: { description: 'newest first', schema: competitionListResponse } },
-    errors: ['unauthenticated'],
-  },
-  {
-    method: 'get',
-    path: '/api/competitions/{slug}',
-    summary: 'Competition details',
-    tag: 'competitions',
-    access: 'any',
-    params: slugParams,
-    responses: { 200: { description: 'the competition', schema: competitionResponse } },
-    errors: ['invalid_argument', 'unauthenticated', 'not_found'],
-  },
-];
+});
 
-type Fields = z.infer<typeof multipartFields>;
+export const listCompetitionsRoute = apiRoute('any', {
+  method: 'get',
+  path: '/api/competitions',
+  summary: 'List competitions',
+  tags: ['competitions'],
+  responses: {
+    200: { description: 'newest first', content: json(competitionListResponse) },
+    ...errorResponses('unauthenticated'),
+  },
+});
+
+export const getCompetitionRoute = apiRoute('any', {
+  method: 'get',
+  path: '/api/competitions/{slug}',
+  summary: 'Competition details',
+  tags: ['competitions'],
+  request: { params: slugParams },
+  responses: {
+    200: { description: 'the competition', content: json(competitionResponse) },
+    ...errorResponses('invalid_argument', 'unauthenticated', 'not_found'),
+  },
+});
+
+export const closeCompetitionRoute = apiRoute('host', {
+  method: 'post',
+  path: '/api/competitions/{slug}/close',
+  summary: 'End a competition now',
+  description:
+    'Moves the end to now: triggers and final selections are refused from here on, and the private ' +
+    'leaderboard opens to everyone. 409 when it has already ended.',
+  tags: ['competitions'],
+  request: { params: slugParams },
+  responses: {
+    200: { description: 'the ended competition', content: json(competitionResponse) },
+    ...errorResponses('invalid_argument', 'unauthenticated', 'forbidden', 'not_found', 'conflict'),
+  },
+});
 
 /** Multipart text → typed fields: numeric fields are parsed, anything malformed fails the strict schema. */
-function parseMultipartFields(raw: Record<string, string>): Fields {
+function parseMultipartFields(raw: Record<string, string>): CompetitionFormFields {
   const values: Record<string, unknown> = { ...raw };
-  for (const key of NUMERIC_FIELDS) {
+  for (const key of NUMERIC_COMPETITION_FIELDS) {
     const v = raw[key];
     if (v !== undefined && /^-?\d+(\.\d+)?$/.test(v.trim())) values[key] = Number(v.trim());
   }
-  return validate(multipartFields, values, 'form fields');
+  return validate(competitionFormFields, values, 'form fields');
 }
 
 /** Register the competition routes. */
-export function registerCompetitions(app: Hono<AppEnv>, deps: RouteDeps): void {
+export function registerCompetitions(app: ApiApp, deps: RouteDeps): void {
   // The competition's datasetDir is a folder of the test images alone (no labels beside them).
-  const create = (fields: Fields, dataset: Dataset) =>
+  const create = (fields: CompetitionFormFields, dataset: Dataset) =>
     withTestImages(dataset, deps.config.datasetsDir, (datasetDir) =>
       createCompetition(deps.services, {
         ...fields,
@@ -163,8 +121,7 @@ export function registerCompetitions(app: Hono<AppEnv>, deps: RouteDeps): void {
       }),
     );
 
-  app.post('/api/competitions', async (c) => {
-    requireHost(c);
+  app.openapi(documented(app, createCompetitionRoute), async (c) => {
     const type = mediaType(c.req.header('content-type'));
     if (type !== 'multipart/form-data') {
       requireMediaType(type, ['application/json', 'multipart/form-data']);
@@ -196,14 +153,20 @@ export function registerCompetitions(app: Hono<AppEnv>, deps: RouteDeps): void {
     }
   });
 
-  app.get('/api/competitions', async (c) => {
+  app.openapi(documented(app, listCompetitionsRoute), async (c) => {
     const competitions = await listCompetitions(deps.services);
-    return c.json(shape(competitionListResponse, { competitions }));
+    return c.json(shape(competitionListResponse, { competitions }), 200);
   });
 
-  app.get('/api/competitions/:slug', async (c) => {
-    const { slug } = validate(slugParams, c.req.param(), 'path');
+  app.openapi(documented(app, getCompetitionRoute), async (c) => {
+    const { slug } = c.req.valid('param');
     const competition = await getCompetition(deps.services, slug);
-    return c.json(shape(competitionResponse, { competition }));
+    return c.json(shape(competitionResponse, { competition }), 200);
+  });
+
+  app.openapi(documented(app, closeCompetitionRoute), async (c) => {
+    const { slug } = c.req.valid('param');
+    const competition = await closeCompetition(deps.services, slug);
+    return c.json(shape(competitionResponse, { competition }), 200);
   });
 }

@@ -1,16 +1,15 @@
 // `GET /docs`: a small browsable API reference rendered on the server from the OpenAPI document (no CDN assets).
-import type { Hono } from 'hono';
-import type { AppEnv } from '../context.js';
-import type { RouteDoc } from './openapi.js';
+import { type ApiApp, apiRoute, documented, type OpenApiDocument } from './openapi.js';
 
 type Json = { [key: string]: unknown };
+/** The parts of a generated operation the page shows. */
 type Operation = {
   summary: string;
   description?: string;
   tags: string[];
   'x-access': string;
-  parameters: { name: string; in: string; required: boolean; description?: string; schema?: Json }[];
-  requestBody?: { content: Record<string, { schema: Json }> };
+  parameters?: { name: string; in: string; required?: boolean; description?: string; schema?: Json }[];
+  requestBody?: { content: Record<string, { schema?: Json }> };
   responses: Record<string, { description: string; content?: Record<string, { schema?: Json }> }>;
 };
 
@@ -38,6 +37,7 @@ function SchemaBlock(props: { schema?: Json }) {
 
 function OperationView(props: { method: string; path: string; op: Operation }) {
   const { method, path, op } = props;
+  const parameters = op.parameters ?? [];
   return (
     <section class="op" id={`${method}-${path}`}>
       <span class={`m ${method}`}>{method}</span>
@@ -47,7 +47,7 @@ function OperationView(props: { method: string; path: string; op: Operation }) {
         <strong>{op.summary}</strong>
         {op.description ? ` — ${op.description}` : ''}
       </p>
-      {op.parameters.length > 0 && (
+      {parameters.length > 0 && (
         <table>
           <tr>
             <th>parameter</th>
@@ -55,7 +55,7 @@ function OperationView(props: { method: string; path: string; op: Operation }) {
             <th>required</th>
             <th>type / description</th>
           </tr>
-          {op.parameters.map((p) => (
+          {parameters.map((p) => (
             <tr>
               <td>
                 <code>{p.name}</code>
@@ -97,10 +97,10 @@ function OperationView(props: { method: string; path: string; op: Operation }) {
   );
 }
 
-/** The reference page for an OpenAPI document built by buildOpenApi. */
-export function DocsPage(props: { document: Json }) {
+/** The reference page for the OpenAPI document generated from the route definitions. */
+export function DocsPage(props: { document: OpenApiDocument }) {
   const info = props.document.info as { title: string; description: string };
-  const paths = props.document.paths as Record<string, Record<string, Operation>>;
+  const paths = (props.document.paths ?? {}) as unknown as Record<string, Record<string, Operation>>;
   const ops = Object.entries(paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, op]) => ({ method, path, op })),
   );
@@ -140,21 +140,21 @@ export function DocsPage(props: { document: Json }) {
   );
 }
 
-/** The route docs of this file. */
-export const docsDocs: RouteDoc[] = [
-  {
-    method: 'get',
-    path: '/docs',
-    summary: 'This reference page',
-    tag: 'meta',
-    access: 'any',
-    responses: { 200: { description: 'HTML page', mediaType: 'text/html' } },
-    errors: [],
+export const docsRoute = apiRoute('any', {
+  method: 'get',
+  path: '/docs',
+  summary: 'This reference page',
+  tags: ['meta'],
+  responses: {
+    200: { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' as const } } } },
   },
-];
+});
 
-/** Register `GET /docs`, rendered once from the OpenAPI document. */
-export function registerDocs(app: Hono<AppEnv>, document: Json): void {
-  const html = `<!doctype html>${(<DocsPage document={document} />).toString()}`;
-  app.get('/docs', (c) => c.html(html));
+/** Register `GET /docs`, rendered once (on first use) from the generated OpenAPI document. */
+export function registerDocs(app: ApiApp, document: () => OpenApiDocument): void {
+  let html: string | undefined;
+  app.openapi(documented(app, docsRoute), (c) => {
+    html ??= `<!doctype html>${(<DocsPage document={document()} />).toString()}`;
+    return c.html(html);
+  });
 }

@@ -1,37 +1,28 @@
 // `GET /healthz`: liveness plus one database round trip.
-import type { Hono } from 'hono';
-import { z } from 'zod';
-import type { AppEnv } from '../context.js';
+import { type Health, healthSchema } from '../../../core/api/health.js';
 import { HttpError } from '../errors.js';
-import type { RouteDoc } from './openapi.js';
-
-/** Body of a healthy answer. */
-export const healthSchema = z.strictObject({
-  status: z.literal('ok'),
-  db: z.literal('ok'),
-  dbLatencyMs: z.number(),
-});
-export type Health = z.infer<typeof healthSchema>;
-
-/** The route docs of this file. */
-export const healthDocs: RouteDoc[] = [
-  {
-    method: 'get',
-    path: '/healthz',
-    summary: 'Liveness and database check',
-    tag: 'meta',
-    access: 'any',
-    responses: { 200: { description: 'the server and its database answer', schema: healthSchema } },
-    errors: ['unavailable'],
-  },
-];
+import { type ApiApp, apiRoute, documented, errorResponses } from './openapi.js';
 
 /** How long the database may take to answer before the check fails. */
 export const HEALTH_TIMEOUT_MS = 5_000;
 
+export const healthRoute = apiRoute('any', {
+  method: 'get',
+  path: '/healthz',
+  summary: 'Liveness and database check',
+  tags: ['meta'],
+  responses: {
+    200: {
+      description: 'the server and its database answer',
+      content: { 'application/json': { schema: healthSchema } },
+    },
+    ...errorResponses('unavailable'),
+  },
+});
+
 /** Register `GET /healthz`; 503 `unavailable` when `ping` fails or takes over HEALTH_TIMEOUT_MS. */
-export function registerHealth(app: Hono<AppEnv>, ping: () => Promise<void>): void {
-  app.get('/healthz', async (c) => {
+export function registerHealth(app: ApiApp, ping: () => Promise<void>): void {
+  app.openapi(documented(app, healthRoute), async (c) => {
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -51,6 +42,6 @@ export function registerHealth(app: Hono<AppEnv>, ping: () => Promise<void>): vo
       db: 'ok',
       dbLatencyMs: Math.round((performance.now() - started) * 10) / 10,
     };
-    return c.json(body);
+    return c.json(body, 200);
   });
 }

@@ -1,41 +1,19 @@
 // `GET /api/competitions/:slug/leaderboard`: public or private standings as JSON, or CSV for `Accept: text/csv`.
 import { stringify } from 'csv-stringify/sync';
-import type { Hono } from 'hono';
-import { z } from 'zod';
+import { slugParams } from '../../../core/api/common.js';
+import {
+  ACCURACY_DECIMALS,
+  type ApiLeaderboard,
+  leaderboardQuery,
+  leaderboardResponse,
+} from '../../../core/api/leaderboard.js';
 import { type Leaderboard, leaderboard } from '../../services/index.js';
-import { readQuery, validate } from '../body.js';
-import type { AppEnv, RouteDeps } from '../context.js';
+import type { RouteDeps } from '../context.js';
 import { isHost } from '../middleware/auth.js';
 import { shape } from '../respond.js';
-import type { RouteDoc } from './openapi.js';
-import { slugParams } from './teams.js';
+import { type ApiApp, apiRoute, documented, errorResponses } from './openapi.js';
 
-export const leaderboardQuery = z.strictObject({
-  split: z
-    .enum(['public', 'private'])
-    .default('public')
-    .describe('private: after the end, or the host any time'),
-});
-export type LeaderboardQuery = z.infer<typeof leaderboardQuery>;
-
-/** Decimals of the accuracy column. */
-export const ACCURACY_DECIMALS = 4;
-
-export const leaderboardRowJson = z.object({
-  rank: z.number().int(),
-  team: z.string(),
-  members: z.array(z.string()),
-  accuracy: z.number().describe(`on the board's split, ${ACCURACY_DECIMALS} decimals`),
-  submissions: z.number().int().describe('submissions that count (infrastructure failures excluded)'),
-  lastSubmissionAt: z.iso.datetime({ offset: true }).nullable(),
-});
-export const leaderboardResponse = z.object({
-  competition: z.string(),
-  split: z.enum(['public', 'private']),
-  phase: z.enum(['upcoming', 'open', 'ended']),
-  rows: z.array(leaderboardRowJson),
-});
-export type LeaderboardResponse = z.infer<typeof leaderboardResponse>;
+export { ACCURACY_DECIMALS };
 
 /** Columns of the CSV form, in order. */
 export const LEADERBOARD_CSV_COLUMNS = [
@@ -47,27 +25,28 @@ export const LEADERBOARD_CSV_COLUMNS = [
   'last_submission_at',
 ];
 
-/** The route docs of this file. */
-export const leaderboardDocs: RouteDoc[] = [
-  {
-    method: 'get',
-    path: '/api/competitions/{slug}/leaderboard',
-    summary: 'Standings',
-    description:
-      'Public: best public submission per team. Private: best of the selected finals, else the best public ' +
-      'submission. Ties go to the earlier submission. Send `Accept: text/csv` for CSV (members joined by "; ").',
-    tag: 'leaderboard',
-    access: 'any-or-host',
-    params: slugParams,
-    query: leaderboardQuery,
-    responses: {
-      200: { description: 'standings (JSON, or CSV when asked)', schema: leaderboardResponse },
+export const leaderboardRoute = apiRoute('any-or-host', {
+  method: 'get',
+  path: '/api/competitions/{slug}/leaderboard',
+  summary: 'Standings',
+  description:
+    'Public: best public submission per team. Private: best of the selected finals, else the best public ' +
+    'submission. Ties go to the earlier submission. Send `Accept: text/csv` for CSV (members joined by "; ").',
+  tags: ['leaderboard'],
+  request: { params: slugParams, query: leaderboardQuery },
+  responses: {
+    200: {
+      description: 'standings (JSON, or CSV when asked)',
+      content: {
+        'application/json': { schema: leaderboardResponse },
+        'text/csv': { schema: { type: 'string' as const } },
+      },
     },
-    errors: ['invalid_argument', 'unauthenticated', 'forbidden', 'not_found'],
+    ...errorResponses('invalid_argument', 'unauthenticated', 'forbidden', 'not_found'),
   },
-];
+});
 
-function toJson(board: Leaderboard): LeaderboardResponse {
+function toJson(board: Leaderboard): ApiLeaderboard {
   return shape(leaderboardResponse, {
     ...board,
     rows: board.rows.map((r) => ({
@@ -81,7 +60,7 @@ function toJson(board: Leaderboard): LeaderboardResponse {
   });
 }
 
-function toCsv(board: LeaderboardResponse): string {
+function toCsv(board: ApiLeaderboard): string {
   const rows = board.rows.map((r) => [
     r.rank,
     r.team,
@@ -99,13 +78,13 @@ export function wantsCsv(accept: string | undefined): boolean {
 }
 
 /** Register the leaderboard route. */
-export function registerLeaderboard(app: Hono<AppEnv>, deps: RouteDeps): void {
-  app.get('/api/competitions/:slug/leaderboard', async (c) => {
-    const { slug } = validate(slugParams, c.req.param(), 'path');
-    const { split } = readQuery(c.req.url, leaderboardQuery);
+export function registerLeaderboard(app: ApiApp, deps: RouteDeps): void {
+  app.openapi(documented(app, leaderboardRoute), async (c) => {
+    const { slug } = c.req.valid('param');
+    const { split } = c.req.valid('query');
     const board = toJson(await leaderboard(deps.services, slug, split, { asHost: isHost(c) }));
     c.header('Vary', 'Accept, Authorization');
-    if (!wantsCsv(c.req.header('accept'))) return c.json(board);
+    if (!wantsCsv(c.req.header('accept'))) return c.json(board, 200);
     c.header('Content-Disposition', `attachment; filename="${slug}-${split}-leaderboard.csv"`);
     return c.body(toCsv(board), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
   });

@@ -1,172 +1,162 @@
-// The OpenAPI 3.1 document, generated from the zod schemas each route file declares next to its handler.
-import type { Hono } from 'hono';
-import { z } from 'zod';
-import type { AppEnv } from '../context.js';
-import { type ApiErrorCode, ERROR_STATUS } from '../errors.js';
+// Route definitions with @hono/zod-openapi: access, error responses from the one status table, and the generated document.
+import { createRoute, type OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { type ApiErrorCode, errorBodySchema } from '../../../core/api/errors.js';
+import type { AppContext, AppEnv } from '../context.js';
+import { ERROR_STATUS } from '../errors.js';
+import { requireHost, requireSignedIn, requireTeam } from '../middleware/auth.js';
 
-/** Who may call a route (the docs page and the document's `security` come from it). */
+/** The API app: Hono with the route registry the OpenAPI document is generated from. */
+export type ApiApp = OpenAPIHono<AppEnv>;
+
+/** Who may call a route: shown in the docs (`x-access`, `security`) and enforced by the route's guard. */
 export type Access = 'any' | 'host' | 'team' | 'team-or-host' | 'any-or-host';
 
-/** A response of a route: JSON described by a schema, another media type, or no body. */
-export type ResponseDoc = { description: string; schema?: z.ZodType; mediaType?: string };
-
 /**
- * What a route file says about one route. `path` uses OpenAPI braces (`/api/submissions/{id}`); `errors`
- * lists the error codes it can answer with (their statuses come from the one status table).
+ * The one error body (core/api's schema), as the document's `Error` component. A fresh object over the same
+ * shape: zod gives `.openapi()` only to schemas built after @hono/zod-openapi loaded, which core/'s may not be.
  */
-export type RouteDoc = {
-  method: 'get' | 'post' | 'put';
-  path: string;
-  summary: string;
-  description?: string;
-  tag: string;
-  access: Access;
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  headers?: { name: string; description: string; required?: boolean }[];
-  /** Request bodies by media type; a schema for JSON or multipart fields, 'binary' for raw bytes. */
-  body?: Record<string, z.ZodType | 'binary'>;
-  responses: Record<number, ResponseDoc>;
-  errors: ApiErrorCode[];
-};
-
-/** The error body, as a schema (the one error shape). */
-export const errorBodySchema = z.strictObject({
-  error: z.strictObject({
-    code: z.enum(Object.keys(ERROR_STATUS) as [ApiErrorCode, ...ApiErrorCode[]]),
-    message: z.string(),
-    requestId: z.string(),
-  }),
-});
-
-type Json = { [key: string]: unknown };
-
-/** zod → JSON Schema without the noise of generated regexes for formats. */
-export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
-  const out = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
-  const clean = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(clean);
-    if (node === null || typeof node !== 'object') return node;
-    const entries = Object.entries(node as Json).filter(([k]) => k !== '$schema');
-    const obj = Object.fromEntries(entries.map(([k, v]) => [k, clean(v)])) as Json;
-    if (typeof obj.format === 'string') delete obj.pattern;
-    if (obj.minimum === Number.MIN_SAFE_INTEGER) delete obj.minimum; // zod's int() bounds: noise in docs
-    if (obj.maximum === Number.MAX_SAFE_INTEGER) delete obj.maximum;
-    return obj;
-  };
-  return clean(out) as Json;
-}
-
-function parameters(doc: RouteDoc): Json[] {
-  const list: Json[] = [];
-  for (const [where, schema] of [
-    ['path', doc.params],
-    ['query', doc.query],
-  ] as const) {
-    if (!schema) continue;
-    const shape = jsonSchema(schema, 'input') as { properties?: Json; required?: string[] };
-    for (const [name, prop] of Object.entries(shape.properties ?? {})) {
-      const required = where === 'path' || (shape.required ?? []).includes(name);
-      list.push({ name, in: where, required, schema: prop });
-    }
-  }
-  for (const h of doc.headers ?? []) {
-    list.push({ name: h.name, in: 'header', required: h.required ?? false, description: h.description });
-  }
-  return list;
-}
-
-function operation(doc: RouteDoc): Json {
-  const responses: Json = {};
-  for (const [status, r] of Object.entries(doc.responses)) {
-    const type = r.mediaType ?? 'application/json';
-    responses[status] = {
-      description: r.description,
-      ...(r.schema || r.mediaType
-        ? { content: { [type]: r.schema ? { schema: jsonSchema(r.schema, 'output') } : {} } }
-        : {}),
-    };
-  }
-  for (const code of doc.errors) {
-    const status = String(ERROR_STATUS[code]);
-    const existing = responses[status] as { description: string } | undefined;
-    const description = existing ? `${existing.description}, ${code}` : `error: ${code}`;
-    responses[status] = {
-      description,
-      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-    };
-  }
-  const op: Json = {
-    summary: doc.summary,
-    tags: [doc.tag],
-    'x-access': doc.access,
-    parameters: parameters(doc),
-    responses,
-  };
-  if (doc.description) op.description = doc.description;
-  if (doc.access !== 'any')
-    op.security = doc.access.startsWith('any') ? [{}, { bearer: [] }] : [{ bearer: [] }];
-  if (doc.body) {
-    const content: Json = {};
-    for (const [type, schema] of Object.entries(doc.body)) {
-      content[type] = {
-        schema: schema === 'binary' ? { type: 'string', format: 'binary' } : jsonSchema(schema, 'input'),
-      };
-    }
-    op.requestBody = { required: true, content };
-  }
-  return op;
-}
+export const errorSchema = z.strictObject(errorBodySchema.shape).openapi('Error');
 
 /**
- * Build the OpenAPI document from every route file's docs.
+ * The error responses of a route, from the codes it can answer with: statuses from ERROR_STATUS, several
+ * codes of one status in one entry, every body the `Error` schema.
  *
  * @example
- * const doc = buildOpenApi([...competitionDocs, ...teamDocs]);
+ * responses: { 200: ok, ...errorResponses('invalid_argument', 'not_found') }
  */
-export function buildOpenApi(docs: readonly RouteDoc[]): Json {
-  const paths: Record<string, Json> = {};
-  for (const doc of docs) {
-    paths[doc.path] ??= {};
-    paths[doc.path][doc.method] = operation(doc);
-  }
-  return {
-    openapi: '3.1.0',
-    info: {
-      title: 'Sketchboard API',
-      version: '1',
-      description:
-        'Image-classification competitions: upload model bundles, trigger scoring, read leaderboards. ' +
-        'Every error is `{ error: { code, message, requestId } }`; every response carries `X-Request-Id`. ' +
-        "A team's token used on another team's submission gets 404, as if the submission did not exist; " +
-        'a token of the wrong kind (team on a host route, host on a team route) gets 403.',
-    },
-    paths,
-    components: {
-      schemas: { Error: jsonSchema(errorBodySchema, 'output') },
-      securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'host token or team token' },
+export function errorResponses(...codes: ApiErrorCode[]): RouteConfig['responses'] {
+  const byStatus = new Map<number, ApiErrorCode[]>();
+  for (const code of codes)
+    byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  return Object.fromEntries(
+    [...byStatus].map(([status, list]) => [
+      status,
+      {
+        description: `error: ${list.join(', ')}`,
+        content: { 'application/json': { schema: errorSchema } },
       },
-    },
+    ]),
+  );
+}
+
+/** Checks run before any parameter is validated, as each access level needs (401/403 first). */
+const GUARDS: Record<Access, MiddlewareHandler<AppEnv>[]> = {
+  any: [],
+  'any-or-host': [],
+  host: [guard(requireHost)],
+  team: [guard((c) => requireTeam(c))],
+  'team-or-host': [guard(requireSignedIn)],
+};
+
+function guard(check: (c: AppContext) => unknown): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    check(c);
+    await next();
   };
 }
 
-/** The route docs of this file. */
-export const openApiDocs: RouteDoc[] = [
-  {
-    method: 'get',
-    path: '/openapi.json',
-    summary: 'This document',
-    tag: 'meta',
-    access: 'any',
-    responses: { 200: { description: 'OpenAPI 3.1 document', mediaType: 'application/json' } },
-    errors: [],
-  },
-];
+const SECURITY: Record<Access, RouteConfig['security']> = {
+  any: undefined,
+  'any-or-host': [{}, { bearer: [] }],
+  host: [{ bearer: [] }],
+  team: [{ bearer: [] }],
+  'team-or-host': [{ bearer: [] }],
+};
 
-/** Register `GET /openapi.json`, serving the document built once from `docs`. */
-export function registerOpenApi(app: Hono<AppEnv>, docs: readonly RouteDoc[]): Json {
-  const document = buildOpenApi(docs);
-  app.get('/openapi.json', (c) => c.json(document));
-  return document;
+/**
+ * A route in unkey's style (request, responses and error responses in one object) with who may call it:
+ * the access level becomes the document's `x-access` and `security`, and the guard that runs first.
+ *
+ * @example
+ * const route = apiRoute('host', { method: 'post', path: '/api/competitions/{slug}/close', ... });
+ */
+export function apiRoute<const R extends Omit<RouteConfig, 'middleware' | 'security'>>(
+  access: Access,
+  route: R,
+) {
+  const security = SECURITY[access];
+  return createRoute({
+    ...route,
+    'x-access': access,
+    ...(security ? { security } : {}),
+    middleware: GUARDS[access],
+  });
+}
+
+/** The part of a route whose input the generic validators check: path and query (bodies are streamed or size-capped). */
+type Validated<R extends RouteConfig> = Omit<R, 'request'> & {
+  hide: true;
+  request: Pick<NonNullable<R['request']>, Extract<keyof NonNullable<R['request']>, 'params' | 'query'>>;
+};
+
+/**
+ * Register a route's full definition in the document and return the route to serve: its path and query are
+ * validated before the handler (failures throw through the app's defaultHook), while bodies and headers are
+ * documented only and read by the handler itself (JSON size-capped after the access checks, uploads streamed).
+ *
+ * @example
+ * app.openapi(documented(app, getCompetitionRoute), async (c) => { const { slug } = c.req.valid('param'); ... });
+ */
+export function documented<R extends RouteConfig>(app: ApiApp, route: R): Validated<R> {
+  const { middleware: _middleware, ...doc } = route;
+  app.openAPIRegistry.registerPath(doc);
+  const request = { params: route.request?.params, query: route.request?.query };
+  return { ...route, hide: true, request } as Validated<R>;
+}
+
+/** Document title and description (the routes come from the registry). */
+const INFO = {
+  title: 'Sketchboard API',
+  version: '1',
+  description:
+    'Image-classification competitions: upload model bundles, trigger scoring, read leaderboards. ' +
+    'Every error is `{ error: { code, message, requestId } }`; every response carries `X-Request-Id`. ' +
+    "A team's token used on another team's submission gets 404, as if the submission did not exist; " +
+    'a token of the wrong kind (team on a host route, host on a team route) gets 403.',
+};
+
+/** The OpenAPI 3.1 document generated from every route registered on `app`. */
+export type OpenApiDocument = ReturnType<ApiApp['getOpenAPI31Document']>;
+
+/**
+ * The OpenAPI 3.1 document of every route registered so far, with the bearer security scheme.
+ *
+ * @example
+ * const doc = openApiDocument(app); // after every route is registered
+ */
+export function openApiDocument(app: ApiApp): OpenApiDocument {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'host token or team token',
+  });
+  return app.getOpenAPI31Document({ openapi: '3.1.0', info: INFO });
+}
+
+const openApiRoute = apiRoute('any', {
+  method: 'get',
+  path: '/openapi.json',
+  summary: 'This document',
+  tags: ['meta'],
+  responses: {
+    200: {
+      description: 'OpenAPI 3.1 document',
+      content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+    },
+  },
+});
+
+/**
+ * Register `GET /openapi.json`; the document is generated once, on first use, when every route is registered.
+ * Returns the getter the reference page uses.
+ */
+export function registerOpenApi(app: ApiApp): () => OpenApiDocument {
+  let document: OpenApiDocument | undefined;
+  const get = () => {
+    document ??= openApiDocument(app);
+    return document;
+  };
+  app.openapi(documented(app, openApiRoute), (c) => c.json(get(), 200));
+  return get;
 }

@@ -1,12 +1,12 @@
 // Submit a bundle end to end: streamed upload with a progress bar, idempotent trigger, spinner while scoring, score and rank.
 import { randomUUID } from 'node:crypto';
+import type { ApiLeaderboardRow, ApiSubmission, UploadedBundle } from '../api/index.js';
 import { formatBytes } from '../bundle/limits.js';
-import { type Progress, progress } from '../cli/progress.js';
-import type { SketchboardClient } from './client.js';
-import type { LeaderboardRow, Submission, UploadedBundle } from './schemas.js';
+import type { SketchboardClient } from '../client/client.js';
+import { ownRow } from '../client/standing.js';
+import { isFinal, waitForScore } from '../client/wait.js';
+import { type Progress, progress } from './progress.js';
 import { type Spinner, spinner } from './spinner.js';
-import { ownRow } from './standing.js';
-import { isFinal, waitForScore } from './wait.js';
 
 /** Where the flow writes: result lines to `out` (stdout), errors to `err`, bars and spinners to stderr. */
 export type SubmitIo = {
@@ -43,15 +43,15 @@ export type SubmitOutcome = {
   /** 0 scored (or queued with wait off), 1 failed or still not done at the timeout. */
   exitCode: 0 | 1;
   bundle: UploadedBundle['bundle'];
-  submission: Submission;
+  submission: ApiSubmission;
   /** The team's public standing after the score, when it could be found. */
-  row: LeaderboardRow | null;
+  row: ApiLeaderboardRow | null;
 };
 
 const short = (id: string) => id.slice(0, 8);
-const pct = (s: NonNullable<Submission['public']>) => `${s.accuracy.toFixed(4)} (${s.correct}/${s.total})`;
+const pct = (s: NonNullable<ApiSubmission['public']>) => `${s.accuracy.toFixed(4)} (${s.correct}/${s.total})`;
 
-function statusText(s: Submission): string {
+function statusText(s: ApiSubmission): string {
   return s.attempt > 1 ? `${s.status}, attempt ${s.attempt}` : s.status;
 }
 

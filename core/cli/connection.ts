@@ -1,6 +1,6 @@
 // Where the participant CLI connects: --server / SKETCHBOARD_SERVER and --token / SKETCHBOARD_TOKEN, checked once.
-import { UsageError } from '../cli/args.js';
-import { SketchboardClient } from './client.js';
+import { SketchboardClient } from '../client/client.js';
+import { UsageError } from './args.js';
 
 /** The server when neither --server nor SKETCHBOARD_SERVER is given (PORT's default in DESIGN.md). */
 export const DEFAULT_SERVER = 'http://localhost:8787';

@@ -1,8 +1,5 @@
 // Plain-text tables for the terminal: the leaderboard and a team's submissions, columns aligned.
-import type { Leaderboard, Submission } from './schemas.js';
-
-/** Decimals of accuracies in tables (the API rounds leaderboard accuracies to 4). */
-const DECIMALS = 4;
+import { type ApiLeaderboard, type ApiSubmission, ACCURACY_DECIMALS as DECIMALS } from '../api/index.js';
 
 /**
  * Columns padded to their widest cell; `right` columns (numbers) are right-aligned. The header is
@@ -43,7 +40,7 @@ export function rankChange(publicRank: number | undefined, privateRank: number):
  * @example
  * for (const line of leaderboardLines(board)) console.log(line);
  */
-export function leaderboardLines(board: Leaderboard, publicBoard?: Leaderboard): string[] {
+export function leaderboardLines(board: ApiLeaderboard, publicBoard?: ApiLeaderboard): string[] {
   const title = `${board.competition}: ${board.split} leaderboard (${board.phase})`;
   if (board.rows.length === 0) return [title, '(no scored submissions yet)'];
   const publicRank = new Map(publicBoard?.rows.map((r) => [r.team, r.rank]));
@@ -72,10 +69,10 @@ export function leaderboardLines(board: Leaderboard, publicBoard?: Leaderboard):
   return [title, ...alignTable(header, rows, right)];
 }
 
-const score = (s: Submission['public']) => (s === null ? '' : s.accuracy.toFixed(DECIMALS));
+const score = (s: ApiSubmission['public']) => (s === null ? '' : s.accuracy.toFixed(DECIMALS));
 
 /** A team's submissions (newest first as the API lists them), with status, scores and the final flag. */
-export function submissionLines(submissions: Submission[]): string[] {
+export function submissionLines(submissions: ApiSubmission[]): string[] {
   if (submissions.length === 0) return ['(no submissions yet)'];
   const rows = submissions.map((s) => [
     s.id,

@@ -1,0 +1,83 @@
+// Competitions on the wire: the create bodies (JSON and multipart), the competition as shown, its defaults.
+import { z } from 'zod';
+import { isoDate, phaseSchema, slugSchema } from './common.js';
+
+/** Values a new competition gets for the fields its creator leaves out (the services apply them). */
+export const COMPETITION_DEFAULTS = { dailyLimit: 5, finals: 2, publicFraction: 0.5, splitSeed: 1 } as const;
+
+/** Fields of a new competition, shared by the JSON and multipart forms. */
+export const competitionFields = {
+  slug: slugSchema,
+  title: z.string().trim().min(1).max(200),
+  endsAt: isoDate,
+  startsAt: isoDate.optional().describe('default: now'),
+  dailyLimit: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .optional()
+    .describe(`default ${COMPETITION_DEFAULTS.dailyLimit}`),
+  finals: z.number().int().min(1).max(100).optional().describe(`default ${COMPETITION_DEFAULTS.finals}`),
+  publicFraction: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .optional()
+    .describe(`default ${COMPETITION_DEFAULTS.publicFraction}`),
+  splitSeed: z
+    .number()
+    .int()
+    .min(-(2 ** 31 - 1))
+    .max(2 ** 31 - 1)
+    .optional()
+    .describe(`default ${COMPETITION_DEFAULTS.splitSeed}`),
+};
+
+/** The numeric fields, which a multipart form sends as text. */
+export const NUMERIC_COMPETITION_FIELDS = ['dailyLimit', 'finals', 'publicFraction', 'splitSeed'] as const;
+
+/** JSON body of `POST /api/competitions`: the dataset is a folder in the competition layout on the server. */
+export const createCompetitionJson = z.strictObject({
+  ...competitionFields,
+  datasetPath: z
+    .string()
+    .min(1)
+    .max(4096)
+    .describe('server folder with train.csv, test.csv, test_labels.csv, train/, test/'),
+});
+/** What the JSON form of `POST /api/competitions` takes (the client's input). */
+export type CreateCompetitionBody = z.input<typeof createCompetitionJson>;
+
+/** The text fields of the multipart form, once parsed. */
+export const competitionFormFields = z.strictObject(competitionFields);
+export type CompetitionFormFields = z.infer<typeof competitionFormFields>;
+
+/** Multipart body (documentation): the same fields as text, the dataset folder zipped in the file field `dataset`. */
+export const createCompetitionMultipart = z.strictObject({
+  ...competitionFields,
+  dataset: z.string().describe('zip of the dataset folder (binary file part)'),
+});
+
+/** A competition as the API shows it: no dataset location, seed, labels or split of any item. */
+export const competitionJson = z.object({
+  id: z.uuid(),
+  slug: z.string(),
+  title: z.string(),
+  classes: z.number().int(),
+  startsAt: isoDate,
+  endsAt: isoDate,
+  phase: phaseSchema,
+  dailyLimit: z.number().int(),
+  finals: z.number().int(),
+  publicFraction: z.number(),
+  testItems: z.object({ public: z.number().int(), private: z.number().int() }),
+  datasetSha256: z.string(),
+  createdAt: isoDate,
+});
+/** A competition as a client sees it (core/data's `Competition` is a dataset on disk, not this). */
+export type ApiCompetition = z.infer<typeof competitionJson>;
+
+export const competitionResponse = z.object({ competition: competitionJson });
+export type CompetitionResponse = z.infer<typeof competitionResponse>;
+export const competitionListResponse = z.object({ competitions: z.array(competitionJson) });

@@ -1,0 +1,66 @@
+// Submissions on the wire: trigger and final-selection bodies, the Idempotency-Key, the submission as shown.
+import { z } from 'zod';
+import { isoDate, scoreSchema } from './common.js';
+
+/** Body of `POST /api/competitions/:slug/submissions`. */
+export const triggerBody = z.strictObject({ bundleId: z.uuid() });
+export type TriggerBody = z.infer<typeof triggerBody>;
+
+/** Body of `PUT /api/submissions/:id/final`. */
+export const finalBody = z.strictObject({ selected: z.boolean() });
+export type FinalBody = z.infer<typeof finalBody>;
+
+/** `Idempotency-Key`: printable ASCII, 1-255 characters. */
+export const idempotencyKey = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key: 1-255 printable ASCII characters')
+  .describe('a retried trigger with the same key returns the same submission');
+
+/** The headers of a trigger (documentation; the route checks the key after the competition). */
+export const triggerHeaders = z.object({ 'Idempotency-Key': idempotencyKey.optional() });
+
+/** A submission's states, in order. */
+export const submissionStatusSchema = z.enum(['queued', 'running', 'scored', 'failed']);
+export type SubmissionStatus = z.infer<typeof submissionStatusSchema>;
+
+/** A submission as its team (or the host) sees it. `private` stays null for a team until the end. */
+export const submissionJson = z.object({
+  id: z.uuid(),
+  bundleId: z.uuid(),
+  status: submissionStatusSchema,
+  attempt: z.number().int(),
+  createdAt: isoDate,
+  startedAt: isoDate.nullable(),
+  finishedAt: isoDate.nullable(),
+  error: z.object({ code: z.string(), message: z.string(), infrastructure: z.boolean() }).nullable(),
+  public: scoreSchema,
+  private: scoreSchema,
+  privateHidden: z.boolean().describe('a private score exists but is withheld until the end'),
+  memberScores: z
+    .array(
+      z.object({
+        member: z.string(),
+        model: z.string(),
+        publicAccuracy: z.number(),
+        privateAccuracy: z.number().nullable(),
+      }),
+    )
+    .nullable(),
+  selectedFinal: z.boolean(),
+  imagesPerSecond: z.number().nullable(),
+  runtime: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe('backend, execution provider, versions, hashes'),
+  hasOutput: z.boolean(),
+});
+/** A submission as a client sees it. */
+export type ApiSubmission = z.infer<typeof submissionJson>;
+
+export const submissionResponse = z.object({ submission: submissionJson });
+export const triggerResponse = z.object({
+  submission: submissionJson,
+  created: z.boolean().describe('false when an earlier trigger with the same Idempotency-Key is returned'),
+});
+export type TriggerResponse = z.infer<typeof triggerResponse>;
+export const submissionListResponse = z.object({ submissions: z.array(submissionJson) });
