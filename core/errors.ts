@@ -45,13 +45,13 @@ export type Issue = { readonly path: readonly PropertyKey[]; readonly message: s
 
 /**
  * The project's one format for validation problems (zod issues): `path: message` joined by `; `, the
- * path dotted (`ensemble.members.0.model`), `root` naming an empty path. Every parser of user input
+ * path dotted (`ensemble.members.0.model`), `root` naming an empty path (`separator` for one per line). Every parser of user input
  * (manifests, configs, request bodies, the environment) reports through it.
  *
  * @example
  * const r = schema.safeParse(raw);
  * if (!r.success) throw new SketchboardError('invalid_argument', `config: ${formatIssues(r.error.issues)}`);
  */
-export function formatIssues(issues: readonly Issue[], root = '(root)'): string {
-  return issues.map((i) => `${i.path.map(String).join('.') || root}: ${i.message}`).join('; ');
+export function formatIssues(issues: readonly Issue[], root = '(root)', separator = '; '): string {
+  return issues.map((i) => `${i.path.map(String).join('.') || root}: ${i.message}`).join(separator);
 }

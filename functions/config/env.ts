@@ -4,7 +4,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LIMITS } from '../../core/bundle/limits.js';
-import { SketchboardError } from '../../core/errors.js';
+import { formatIssues, type Issue, SketchboardError } from '../../core/errors.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
@@ -119,22 +119,26 @@ export type Env = {
  */
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = envSchema.safeParse(source);
-  const problems: string[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0] ?? '?');
-      problems.push(`${name}=${JSON.stringify(source[name] ?? '')}: ${issue.message}`);
-    }
-  } else if (parsed.data.DATABASE_URL && !parsed.data.SKETCHBOARD_HOST_TOKEN) {
-    problems.push(
-      'SKETCHBOARD_HOST_TOKEN: required when DATABASE_URL is set (every replica needs the same one)',
-    );
+  const problems: Issue[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '?');
+        return { path: [`${name}=${JSON.stringify(source[name] ?? '')}`], message: issue.message };
+      });
+  if (parsed.success && parsed.data.DATABASE_URL && !parsed.data.SKETCHBOARD_HOST_TOKEN) {
+    problems.push({
+      path: ['SKETCHBOARD_HOST_TOKEN'],
+      message: 'required when DATABASE_URL is set (every replica needs the same one)',
+    });
   }
   if (parsed.success && parsed.data.SKETCHBOARD_BLOB_BACKEND === 's3' && !parsed.data.SKETCHBOARD_S3_BUCKET) {
-    problems.push('SKETCHBOARD_S3_BUCKET: required when SKETCHBOARD_BLOB_BACKEND=s3');
+    problems.push({ path: ['SKETCHBOARD_S3_BUCKET'], message: 'required when SKETCHBOARD_BLOB_BACKEND=s3' });
   }
   if (!parsed.success || problems.length > 0) {
-    throw new SketchboardError('invalid_argument', `invalid environment:\n  ${problems.join('\n  ')}`);
+    throw new SketchboardError(
+      'invalid_argument',
+      `invalid environment:\n  ${formatIssues(problems, '(root)', '\n  ')}`,
+    );
   }
   const e = parsed.data;
   return {

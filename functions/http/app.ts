@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { log } from '../../core/log.js';
 import type { Env } from '../config/env.js';
-import { ping } from '../db/client.js';
 import { validateBundleArchive } from '../intake/bundle-check.js';
 import { datasetsDirOf } from '../intake/dataset.js';
-import { authenticate as authenticateToken } from '../services/index.js';
+import { authenticate as authenticateToken, pingDatabase } from '../services/index.js';
 import { throwInvalid } from './body.js';
 import type { ApiConfig, AppDeps, AppEnv, RouteDeps } from './context.js';
 import { errorHandler, onNotFound } from './errors.js';
@@ -58,7 +57,7 @@ export function createApp(deps: AppDeps): ApiApp {
     ...deps,
     logger: deps.logger ?? log,
     validateBundle: deps.validateBundle ?? validateBundleArchive,
-    ping: deps.ping ?? (() => ping(deps.services.db)),
+    ping: deps.ping ?? (() => pingDatabase(deps.services)),
   };
   // A path or query that fails its route schema throws the same 400 as any validation, to the one onError.
   const app = new OpenAPIHono<AppEnv>({ defaultHook: throwInvalid });

@@ -1,5 +1,5 @@
 // What every service function receives: the database, the queue, the host token, limits and the clock.
-import type { Db } from '../db/client.js';
+import { type Db, ping } from '../db/client.js';
 import type { JobQueue } from '../queue/queue.js';
 
 /**
@@ -21,6 +21,11 @@ export type ServiceContext = {
 /** The context's current time. */
 export function nowOf(ctx: Pick<ServiceContext, 'now'>): Date {
   return ctx.now ? ctx.now() : new Date();
+}
+
+/** One database round trip (`select 1`): what `/healthz` checks. */
+export function pingDatabase(ctx: Pick<ServiceContext, 'db'>): Promise<void> {
+  return ping(ctx.db);
 }
 
 /** Midnight UTC of the day `at` falls in: the daily limit resets then. */

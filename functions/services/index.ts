@@ -47,7 +47,7 @@ export {
   type NewCompetition,
   teamCounts,
 } from './competitions.js';
-export { nowOf, type ServiceContext, utcDayStart, type Viewer } from './context.js';
+export { nowOf, pingDatabase, type ServiceContext, utcDayStart, type Viewer } from './context.js';
 export {
   abandonSubmission,
   type Count,

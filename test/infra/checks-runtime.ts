@@ -37,7 +37,7 @@ function thirdParty(name: string, c: Container | undefined): boolean {
   return name.startsWith('POSTGRES_') && c !== undefined && isPostgres(c);
 }
 
-/** Every variable a manifest or Dockerfile sets is in functions/env.ts or a known third-party one. */
+/** Every variable a manifest or Dockerfile sets is in functions/config/env.ts or a known third-party one. */
 export function checkEnvNames(m: Model, f: Facts): string[] {
   const problems: string[] = [];
   for (const c of m.containers) {

@@ -22,7 +22,7 @@ const probe = (r: Parameters<typeof k8s>[0], name: string, role: string) =>
 
 export const runtimeSuites: Suite[] = [
   [
-    'env names are in functions/env.ts',
+    'env names are in functions/config/env.ts',
     checkEnvNames,
     [
       [
