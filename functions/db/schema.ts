@@ -56,6 +56,8 @@ export const competitions = pgTable('competitions', {
   datasetDir: text('dataset_dir').notNull(),
   publicItems: integer('public_items').notNull(),
   privateItems: integer('private_items').notNull(),
+  /** Raised in every transaction that changes a board of this competition: the boards' ETags derive from it. */
+  boardVersion: bigint('board_version', { mode: 'number' }).notNull().default(0),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 
@@ -155,6 +157,39 @@ export const submissions = pgTable(
     index('submissions_team_created_idx').on(t.teamId, t.createdAt),
     index('submissions_leaderboard_idx').on(t.competitionId, t.status, t.teamId),
     check('submissions_status_check', sql`${t.status} in ('queued', 'running', 'scored', 'failed')`),
+  ],
+);
+
+/**
+ * The boards as kept: one row per (competition, split, team) with a scored submission, written in the same
+ * transaction as whatever changes it (services/standings.ts). A board read is a range scan of
+ * `standings_board_idx`: O(rows shown), never O(submissions).
+ */
+export const standings = pgTable(
+  'standings',
+  {
+    competitionId: uuid('competition_id')
+      .notNull()
+      .references(() => competitions.id, { onDelete: 'cascade' }),
+    split: text('split').$type<Split>().notNull(),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    /** The submission the score comes from. */
+    submissionId: uuid('submission_id')
+      .notNull()
+      .references(() => submissions.id, { onDelete: 'cascade' }),
+    score: doublePrecision('score').notNull(),
+    /** When the chosen submission was made: ties go to the earlier one. */
+    submittedAt: ts('submitted_at').notNull(),
+    /** Submissions that count (infrastructure failures excluded). */
+    submissions: integer('submissions').notNull(),
+    lastSubmissionAt: ts('last_submission_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.competitionId, t.split, t.teamId] }),
+    index('standings_board_idx').on(t.competitionId, t.split, t.score.desc(), t.submittedAt, t.submissionId),
+    check('standings_split_check', sql`${t.split} in ('public', 'private')`),
   ],
 );
 

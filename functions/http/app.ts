@@ -6,6 +6,7 @@ import type { Env } from '../config/env.js';
 import { validateBundleArchive } from '../intake/bundle-check.js';
 import { datasetsDirOf } from '../intake/dataset.js';
 import { authenticate as authenticateToken, pingDatabase } from '../services/index.js';
+import { BoardCache } from './board-cache.js';
 import { throwInvalid } from './body.js';
 import type { ApiConfig, AppDeps, AppEnv, RouteDeps } from './context.js';
 import { errorHandler, onNotFound } from './errors.js';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): ApiApp {
     logger: deps.logger ?? log,
     validateBundle: deps.validateBundle ?? validateBundleArchive,
     ping: deps.ping ?? (() => pingDatabase(deps.services)),
+    boards: deps.boards ?? new BoardCache(deps.services, deps.config.boardStateTtlMs),
   };
   // A path or query that fails its route schema throws the same 400 as any validation, to the one onError.
   const app = new OpenAPIHono<AppEnv>({ defaultHook: throwInvalid });
@@ -77,6 +79,6 @@ export function createApp(deps: AppDeps): ApiApp {
   registerLeaderboard(app, routeDeps);
   registerHealth(app, routeDeps.ping);
   registerDocs(app, registerOpenApi(app));
-  registerPages(app, deps, deps.pages);
+  registerPages(app, routeDeps, deps.pages);
   return app;
 }

@@ -5,6 +5,7 @@ import type { ValidateBundle } from '../intake/bundle-check.js';
 import type { ServiceContext } from '../services/context.js';
 import type { TeamIdentity } from '../services/views.js';
 import type { BlobStore } from '../storage/blob.js';
+import type { BoardCache } from './board-cache.js';
 
 export type { TeamIdentity };
 
@@ -34,6 +35,8 @@ export type ApiConfig = {
   datasetsDir: string;
   /** Bundle checks (every model loaded) running at once; default DEFAULT_VALIDATION_CONCURRENCY (intake/bundle-check.ts). */
   validationConcurrency?: number;
+  /** How long a board's version is reused before it is read again, ms (default BOARD_STATE_TTL_MS, board-cache.ts). */
+  boardStateTtlMs?: number;
 };
 
 /** The logger interface (core/log's shape). */
@@ -64,6 +67,8 @@ export type AppDeps = {
   ping?: () => Promise<void>;
   /** Options of the server-rendered pages (session cookie `Secure` policy). */
   pages?: PageOptions;
+  /** The per-process board cache shared by the board routes and pages. Default: a new one. */
+  boards?: BoardCache;
 };
 
 /** AppDeps with every default resolved: what the route files receive. */

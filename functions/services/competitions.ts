@@ -1,5 +1,5 @@
 // Competitions: create one from a loaded dataset (split fixed then), list and read them without labels.
-import { asc, count, desc, eq } from 'drizzle-orm';
+import { asc, count, desc, eq, sql } from 'drizzle-orm';
 import { COMPETITION_DEFAULTS } from '../../core/api/competitions.js';
 import { competitions, type Split, teams, testItems } from '../db/schema.js';
 import { nowOf, type ServiceContext } from './context.js';
@@ -181,7 +181,7 @@ export async function closeCompetition(ctx: ServiceContext, slug: string): Promi
   const startsAt = row.startsAt < now ? row.startsAt : new Date(now.getTime() - 1);
   const [updated] = await ctx.db
     .update(competitions)
-    .set({ startsAt, endsAt: now })
+    .set({ startsAt, endsAt: now, boardVersion: sql`${competitions.boardVersion} + 1` }) // boards show the phase
     .where(eq(competitions.id, row.id))
     .returning();
   return toCompetitionView(updated, now);

@@ -19,7 +19,8 @@
 //               getSubmission(ctx, id, viewer) → SubmissionView      (private score null before the end)
 //               submissionOutputKey(ctx, id, viewer) → blob key of output.csv
 //               selectFinal(ctx, teamId, submissionId, selected) → SubmissionView
-// leaderboard   leaderboard(ctx, slug, 'public' | 'private', { asHost? }) → Leaderboard
+// standings     leaderboard(ctx, slug, split, { asHost?, limit?, offset? }) → a page of the kept standings;
+//               boardState (version + phase for ETags), standingOf, ranksOf, rebuildStandings
 // claims        claimSubmission(ctx, id, attempt?) → Claim | null;  loadAnswerKey(ctx, competitionId)
 // results       completeSubmission(ctx, id, leaseToken, ScoreResults) → SubmissionView
 //               failSubmission(ctx, id, leaseToken, Failure) → SubmissionView   (StaleLeaseError if stale)
@@ -58,7 +59,17 @@ export {
   type ScoreResults,
 } from './results.js';
 export { stratifiedSplit } from './split.js';
-export { type Leaderboard, type LeaderboardRow, type LeaderboardSplit, leaderboard } from './standings.js';
+export {
+  type BoardState,
+  boardState,
+  type Leaderboard,
+  type LeaderboardRow,
+  leaderboard,
+  type RebuildResult,
+  ranksOf,
+  rebuildStandings,
+  standingOf,
+} from './standings.js';
 export {
   getSubmission,
   listSubmissions,

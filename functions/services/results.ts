@@ -1,10 +1,12 @@
 // Recording results: complete or fail a claimed attempt under its lease (stale leases refused); abandon dead letters.
 import { and, eq, inArray } from 'drizzle-orm';
-import { type MemberScore, type RuntimeStamp, submissions } from '../db/schema.js';
+import type { Tx } from '../db/client.js';
+import { type MemberScore, type RuntimeStamp, type SubmissionRow, submissions } from '../db/schema.js';
 import { drainDeadQueue } from '../queue/dead-letters.js';
 import type { JobQueue } from '../queue/queue.js';
 import { isUuid, nowOf, type ServiceContext } from './context.js';
 import { ServiceError, StaleLeaseError } from './errors.js';
+import { keepTeamStanding } from './standings-keep.js';
 import { type SubmissionView, toSubmissionView } from './views.js';
 
 /** Correct predictions out of the items of one split. */
@@ -64,6 +66,21 @@ function leased(submissionId: string, leaseToken: string) {
 }
 
 /**
+ * Runs one submission update and, when it changed a row, keeps the team's standings in the same
+ * transaction (a result always changes the team's board rows or counts).
+ */
+async function recorded(
+  ctx: ServiceContext,
+  update: (tx: Tx) => Promise<SubmissionRow[]>,
+): Promise<SubmissionRow | undefined> {
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await update(tx);
+    if (row) await keepTeamStanding(tx, row.competitionId, row.teamId);
+    return row;
+  });
+}
+
+/**
  * Stores the result of the attempt holding `leaseToken` and marks the submission `scored`.
  * Throws {@link StaleLeaseError} when that lease no longer holds (exactly one result per submission).
  *
@@ -76,28 +93,30 @@ export async function completeSubmission(
   leaseToken: string,
   results: ScoreResults,
 ): Promise<SubmissionView> {
-  const [row] = await ctx.db
-    .update(submissions)
-    .set({
-      status: 'scored',
-      leaseToken: null,
-      publicAccuracy: accuracy(results.public),
-      publicCorrect: results.public.correct,
-      publicTotal: results.public.total,
-      privateAccuracy: accuracy(results.private),
-      privateCorrect: results.private.correct,
-      privateTotal: results.private.total,
-      memberScores: results.memberScores ?? null,
-      imagesPerSecond: results.imagesPerSecond ?? null,
-      runtime: results.runtime,
-      outputKey: results.outputKey,
-      errorCode: null,
-      errorMessage: null,
-      errorIsInfra: false,
-      finishedAt: nowOf(ctx),
-    })
-    .where(leased(submissionId, leaseToken))
-    .returning();
+  const row = await recorded(ctx, (tx) =>
+    tx
+      .update(submissions)
+      .set({
+        status: 'scored',
+        leaseToken: null,
+        publicAccuracy: accuracy(results.public),
+        publicCorrect: results.public.correct,
+        publicTotal: results.public.total,
+        privateAccuracy: accuracy(results.private),
+        privateCorrect: results.private.correct,
+        privateTotal: results.private.total,
+        memberScores: results.memberScores ?? null,
+        imagesPerSecond: results.imagesPerSecond ?? null,
+        runtime: results.runtime,
+        outputKey: results.outputKey,
+        errorCode: null,
+        errorMessage: null,
+        errorIsInfra: false,
+        finishedAt: nowOf(ctx),
+      })
+      .where(leased(submissionId, leaseToken))
+      .returning(),
+  );
   if (!row) throw new StaleLeaseError(submissionId);
   return toSubmissionView(row, true);
 }
@@ -117,18 +136,20 @@ export async function failSubmission(
 ): Promise<SubmissionView> {
   if (failure.retry && !failure.isInfra)
     throw new Error('failSubmission: only infrastructure faults are retried');
-  const [row] = await ctx.db
-    .update(submissions)
-    .set({
-      status: failure.retry ? 'queued' : 'failed',
-      leaseToken: null,
-      errorCode: failure.code.slice(0, 64),
-      errorMessage: failure.message.slice(0, 2000),
-      errorIsInfra: failure.isInfra,
-      finishedAt: failure.retry ? null : nowOf(ctx),
-    })
-    .where(leased(submissionId, leaseToken))
-    .returning();
+  const row = await recorded(ctx, (tx) =>
+    tx
+      .update(submissions)
+      .set({
+        status: failure.retry ? 'queued' : 'failed',
+        leaseToken: null,
+        errorCode: failure.code.slice(0, 64),
+        errorMessage: failure.message.slice(0, 2000),
+        errorIsInfra: failure.isInfra,
+        finishedAt: failure.retry ? null : nowOf(ctx),
+      })
+      .where(leased(submissionId, leaseToken))
+      .returning(),
+  );
   if (!row) throw new StaleLeaseError(submissionId);
   return toSubmissionView(row, true);
 }
@@ -147,19 +168,21 @@ export async function abandonSubmission(
   message = 'scoring could not be completed because of a server problem; this does not count against your limit',
 ): Promise<boolean> {
   if (!isUuid(submissionId)) return false;
-  const rows = await ctx.db
-    .update(submissions)
-    .set({
-      status: 'failed',
-      leaseToken: null,
-      errorCode: INFRA_CODE,
-      errorMessage: message,
-      errorIsInfra: true,
-      finishedAt: nowOf(ctx),
-    })
-    .where(and(eq(submissions.id, submissionId), inArray(submissions.status, ['queued', 'running'])))
-    .returning({ id: submissions.id });
-  return rows.length === 1;
+  const row = await recorded(ctx, (tx) =>
+    tx
+      .update(submissions)
+      .set({
+        status: 'failed',
+        leaseToken: null,
+        errorCode: INFRA_CODE,
+        errorMessage: message,
+        errorIsInfra: true,
+        finishedAt: nowOf(ctx),
+      })
+      .where(and(eq(submissions.id, submissionId), inArray(submissions.status, ['queued', 'running'])))
+      .returning(),
+  );
+  return row !== undefined;
 }
 
 /**

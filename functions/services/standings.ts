@@ -1,14 +1,13 @@
-// Leaderboards: best public submission per team; private from selected finals, else the best public one.
-import { and, count, eq, max, ne, or } from 'drizzle-orm';
+// Leaderboards as read: pages of the kept standings (O(rows shown)), a team's own row, the board version.
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Split } from '../../core/api/common.js';
-import { submissions, teams } from '../db/schema.js';
+import { competitions, standings, teams } from '../db/schema.js';
 import { competitionRow } from './competitions.js';
 import { nowOf, type ServiceContext } from './context.js';
 import { ServiceError } from './errors.js';
 import { type CompetitionPhase, phaseOf } from './views.js';
 
-/** The board's split: core/api's `Split` (the name stays for pages/board.tsx). */
-export type LeaderboardSplit = Split;
+export { type RebuildResult, rebuildStandings } from './standings-keep.js';
 
 export type LeaderboardRow = {
   rank: number;
@@ -26,102 +25,171 @@ export type LeaderboardRow = {
 
 export type Leaderboard = {
   competition: string;
-  split: LeaderboardSplit;
+  split: Split;
   phase: CompetitionPhase;
+  /** Ranked teams on this board; `rows` is the window `offset`..`offset + limit`. */
+  total: number;
+  limit: number;
+  offset: number;
+  /** The competition's board version when read: equal versions, equal boards. */
+  boardVersion: number;
   rows: LeaderboardRow[];
 };
 
-type Scored = { id: string; teamId: string; pub: number; priv: number; final: boolean; createdAt: Date };
-
-/** Higher score first; on a tie the earlier submission (then the smaller id, for a total order). */
-function better(a: Scored, b: Scored, score: (s: Scored) => number): number {
-  return score(b) - score(a) || a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1);
-}
-
-function best(items: Scored[], score: (s: Scored) => number): Scored {
-  return [...items].sort((a, b) => better(a, b, score))[0];
-}
+/** What a board's cache key and ETag are made of: one indexed lookup, no standings read. */
+export type BoardState = {
+  competitionId: string;
+  slug: string;
+  boardVersion: number;
+  /** The window: a board's phase is `phaseOf(state, now)` at the time of each read. */
+  startsAt: Date;
+  endsAt: Date;
+};
 
 /**
- * The standings of a competition. Public: each team's best public accuracy. Private: the best private
- * accuracy among the team's selected finals, or, without finals, the private accuracy of its best public
- * submission. Ties go to the earlier submission. The private board is `forbidden` before the end unless
- * `asHost`. Teams without a scored submission are not ranked.
+ * The board version and window of a competition (`not_found` for an unknown slug).
  *
  * @example
- * const board = await leaderboard(ctx, 'sketch-demo', 'public');
+ * const { boardVersion } = await boardState(ctx, 'sketch-demo');
+ */
+export async function boardState(ctx: Pick<ServiceContext, 'db'>, slug: string): Promise<BoardState> {
+  const [row] = await ctx.db
+    .select({
+      competitionId: competitions.id,
+      startsAt: competitions.startsAt,
+      endsAt: competitions.endsAt,
+      boardVersion: competitions.boardVersion,
+    })
+    .from(competitions)
+    .where(eq(competitions.slug, slug));
+  if (!row) throw new ServiceError('not_found', `no competition ${slug}`);
+  return { slug, ...row };
+}
+
+/** Board order: higher score first; on a tie the earlier submission, then the smaller id. */
+const BOARD_ORDER = [desc(standings.score), asc(standings.submittedAt), asc(standings.submissionId)];
+
+const ROW_FIELDS = {
+  teamId: standings.teamId,
+  team: teams.name,
+  members: teams.members,
+  score: standings.score,
+  submissionId: standings.submissionId,
+  submissions: standings.submissions,
+  lastSubmissionAt: standings.lastSubmissionAt,
+};
+
+/**
+ * One page of a competition's standings, read from the kept `standings` rows (one range scan of
+ * `standings_board_idx` plus a count). Public: each team's best public accuracy. Private: the best private
+ * accuracy among the team's selected finals, or, without finals, the private accuracy of its best public
+ * submission. Ties go to the earlier submission. The private board is `forbidden` before the end unless
+ * `asHost`. Teams without a scored submission are not ranked. Default page: the first 100 rows.
+ *
+ * @example
+ * const board = await leaderboard(ctx, 'sketch-demo', 'public', { limit: 100, offset: 0 });
  * board.rows[0]; // { rank: 1, team: 'Voters', score: 0.8123, submissions: 4, ... }
  */
 export async function leaderboard(
   ctx: ServiceContext,
   slug: string,
-  split: LeaderboardSplit,
-  options: { asHost?: boolean } = {},
+  split: Split,
+  options: { asHost?: boolean; limit?: number; offset?: number } = {},
 ): Promise<Leaderboard> {
   const competition = await competitionRow(ctx, slug);
   const phase = phaseOf(competition, nowOf(ctx));
   if (split === 'private' && phase !== 'ended' && !options.asHost) {
     throw new ServiceError('forbidden', 'the private leaderboard opens when the competition ends');
   }
-  const inCompetition = eq(submissions.competitionId, competition.id);
-  const [scoredRows, stats, teamRows] = await Promise.all([
+  const limit = options.limit ?? 100;
+  const offset = options.offset ?? 0;
+  const board = and(eq(standings.competitionId, competition.id), eq(standings.split, split));
+  const [rows, [{ total }]] = await Promise.all([
     ctx.db
-      .select({
-        id: submissions.id,
-        teamId: submissions.teamId,
-        pub: submissions.publicAccuracy,
-        priv: submissions.privateAccuracy,
-        final: submissions.selectedFinal,
-        createdAt: submissions.createdAt,
-      })
-      .from(submissions)
-      .where(and(inCompetition, eq(submissions.status, 'scored'))),
-    ctx.db
-      .select({ teamId: submissions.teamId, n: count(), last: max(submissions.createdAt) })
-      .from(submissions)
-      .where(and(inCompetition, or(ne(submissions.status, 'failed'), eq(submissions.errorIsInfra, false))))
-      .groupBy(submissions.teamId),
-    ctx.db
-      .select({ id: teams.id, name: teams.name, members: teams.members })
-      .from(teams)
-      .where(eq(teams.competitionId, competition.id)),
+      .select(ROW_FIELDS)
+      .from(standings)
+      .innerJoin(teams, eq(teams.id, standings.teamId))
+      .where(board)
+      .orderBy(...BOARD_ORDER)
+      .limit(limit)
+      .offset(offset),
+    ctx.db.select({ total: sql<number>`count(*)::int` }).from(standings).where(board),
   ]);
+  return {
+    competition: slug,
+    split,
+    phase,
+    total,
+    limit,
+    offset,
+    boardVersion: competition.boardVersion,
+    rows: rows.map((r, i) => ({ rank: offset + i + 1, ...r })),
+  };
+}
 
-  const byTeam = new Map<string, Scored[]>();
-  for (const r of scoredRows) {
-    const list = byTeam.get(r.teamId) ?? [];
-    list.push({ ...r, pub: r.pub ?? 0, priv: r.priv ?? 0 });
-    byTeam.set(r.teamId, list);
-  }
-  const pub = (s: Scored) => s.pub;
-  const priv = (s: Scored) => s.priv;
-  const chosen: { teamId: string; pick: Scored; score: (s: Scored) => number }[] = [];
-  for (const [teamId, list] of byTeam) {
-    const bestPublic = best(list, pub);
-    if (split === 'public') {
-      chosen.push({ teamId, pick: bestPublic, score: pub });
-      continue;
-    }
-    const finals = list.filter((s) => s.final);
-    chosen.push({ teamId, pick: finals.length > 0 ? best(finals, priv) : bestPublic, score: priv });
-  }
-  chosen.sort((a, b) => better(a.pick, b.pick, a.score));
+/**
+ * Ranks of the given teams on a competition's board (teams not ranked there are absent): for the
+ * rank-change column and a team's own row off the page.
+ *
+ * @example
+ * const ranks = await ranksOf(ctx, competition.id, 'public', rows.map((r) => r.teamId));
+ */
+export async function ranksOf(
+  ctx: Pick<ServiceContext, 'db'>,
+  competitionId: string,
+  split: Split,
+  teamIds: string[],
+): Promise<Map<string, number>> {
+  if (teamIds.length === 0) return new Map();
+  const ranked = ctx.db
+    .select({
+      teamId: standings.teamId,
+      rank: sql<number>`(row_number() over (order by ${standings.score} desc, ${standings.submittedAt}, ${standings.submissionId}))::int`.as(
+        'rank',
+      ),
+    })
+    .from(standings)
+    .where(and(eq(standings.competitionId, competitionId), eq(standings.split, split)))
+    .as('ranked');
+  const rows = await ctx.db.select().from(ranked).where(inArray(ranked.teamId, teamIds));
+  return new Map(rows.map((r) => [r.teamId, r.rank]));
+}
 
-  const teamById = new Map(teamRows.map((t) => [t.id, t]));
-  const statsByTeam = new Map(stats.map((s) => [s.teamId, s]));
-  const rows = chosen.map(({ teamId, pick, score }, i) => {
-    const team = teamById.get(teamId)!;
-    const stat = statsByTeam.get(teamId);
-    return {
-      rank: i + 1,
-      teamId,
-      team: team.name,
-      members: team.members,
-      score: score(pick),
-      submissionId: pick.id,
-      submissions: stat?.n ?? 0,
-      lastSubmissionAt: stat?.last ?? null,
-    };
-  });
-  return { competition: slug, split, phase, rows };
+/**
+ * One team's row on a board with its rank, or null when the team is not ranked there: the signed-in
+ * team's own row, shown even when it is off the page. Costs an index lookup and a count of the rows ahead.
+ *
+ * @example
+ * const mine = await standingOf(ctx, competition.id, 'public', team.id);
+ */
+export async function standingOf(
+  ctx: Pick<ServiceContext, 'db'>,
+  competitionId: string,
+  split: Split,
+  teamId: string,
+): Promise<LeaderboardRow | null> {
+  const [row] = await ctx.db
+    .select({ ...ROW_FIELDS, submittedAt: standings.submittedAt })
+    .from(standings)
+    .innerJoin(teams, eq(teams.id, standings.teamId))
+    .where(
+      and(
+        eq(standings.competitionId, competitionId),
+        eq(standings.split, split),
+        eq(standings.teamId, teamId),
+      ),
+    );
+  if (!row) return null;
+  const [{ ahead }] = await ctx.db
+    .select({ ahead: sql<number>`count(*)::int` })
+    .from(standings)
+    .where(
+      and(
+        eq(standings.competitionId, competitionId),
+        eq(standings.split, split),
+        sql`(${standings.score} > ${row.score} or (${standings.score} = ${row.score} and (${standings.submittedAt}, ${standings.submissionId}) < (${row.submittedAt}::timestamptz, ${row.submissionId}::uuid)))`,
+      ),
+    );
+  const { submittedAt: _, ...rest } = row;
+  return { rank: ahead + 1, ...rest };
 }

@@ -5,6 +5,7 @@ import type { Tx } from '../db/client.js';
 import { bundles, competitions, type SubmissionRow, submissions, teams } from '../db/schema.js';
 import { isUuid, nowOf, type ServiceContext, utcDayStart, type Viewer } from './context.js';
 import { ServiceError } from './errors.js';
+import { keepTeamStanding } from './standings-keep.js';
 import { phaseOf, type SubmissionView, toSubmissionView } from './views.js';
 
 export type TriggerInput = { teamId: string; bundleId: string; idempotencyKey?: string };
@@ -104,6 +105,7 @@ export async function triggerSubmission(
         createdAt: now,
       })
       .returning();
+    await keepTeamStanding(tx, competition.id, team.id, { onlyIfRanked: true }); // its count and last time
     return { submission: toSubmissionView(row, false), created: true };
   });
 }
@@ -216,6 +218,7 @@ export async function selectFinal(
       .set({ selectedFinal: selected })
       .where(eq(submissions.id, row.id))
       .returning();
+    if (updated.selectedFinal !== row.selectedFinal) await keepTeamStanding(tx, competition.id, teamId);
     return toSubmissionView(updated, false);
   });
 }

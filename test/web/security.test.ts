@@ -76,13 +76,20 @@ describe('pages: security', () => {
     );
   });
 
-  it('sends a no-script CSP, no framing, no caching', async () => {
+  it('sends a no-script CSP, no framing; only the board anyone sees may be cached, never a personal page', async () => {
     const { headers } = await page(h, `/c/${slug}`);
     const csp = headers.get('content-security-policy') ?? '';
     expect(csp).toContain("default-src 'none'");
     expect(csp).not.toMatch(/script-src|unsafe-inline/);
     expect(headers.get('x-frame-options')).toBe('DENY');
-    expect(headers.get('cache-control')).toBe('no-store');
+    expect(headers.get('cache-control')).toBe('public, max-age=5, stale-while-revalidate=30');
+    const cookie = await signIn(h, evil.token);
+    const signedIn = await page(h, `/c/${slug}`, cookie);
+    expect(signedIn.headers.get('cache-control')).toBe('private, no-cache');
+    expect(signedIn.headers.get('x-frame-options')).toBe('DENY');
+    for (const path of [`/c/${slug}/team`, `/submissions/${evilSub}`]) {
+      expect((await page(h, path, cookie)).headers.get('cache-control'), path).toBe('no-store');
+    }
   });
 
   it('keeps the token in an HttpOnly SameSite=Lax cookie, Secure over https, and never in a page', async () => {

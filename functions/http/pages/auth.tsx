@@ -1,7 +1,9 @@
 // Sign-in and sign-out forms (POST /sign-in, POST /sign-out) and the pages' error rendering (401 asks to sign in).
+
 import type { Hono } from 'hono';
 import { log } from '../../../core/log.js';
 import { authenticate, type ServiceContext } from '../../services/index.js';
+import type { BoardCache } from '../board-cache.js';
 import type { AppContext, AppEnv } from '../context.js';
 import { HttpError, requestIdOf, statusOf, toPublicError } from '../errors.js';
 import { ErrorPage, type HeaderInfo, sendPage } from './layout.js';
@@ -19,7 +21,12 @@ import {
 } from './session.js';
 
 /** What the page routes need. */
-export type PageDeps = { services: ServiceContext; secureCookies: SecureCookies };
+export type PageDeps = {
+  services: ServiceContext;
+  secureCookies: SecureCookies;
+  /** The per-process board cache (board versions, serialized public boards). */
+  boards: BoardCache;
+};
 
 /** The header of a page for a session (who is signed in, the sign-out form's CSRF token). */
 export function headerOf(session: Session): HeaderInfo {

@@ -1,30 +1,45 @@
 // `GET /c/:slug`: a competition's public leaderboard, and its private tab (after the end; the host any time).
 import type { Hono } from 'hono';
 import { z } from 'zod';
+import { type Split, splitSchema } from '../../../core/api/common.js';
+import { BOARD_PAGE } from '../../../core/api/leaderboard.js';
+import { ServiceError } from '../../services/errors.js';
 import {
   type CompetitionView,
   getCompetition,
   type LeaderboardRow,
-  type LeaderboardSplit,
   leaderboard,
+  ranksOf,
+  standingOf,
 } from '../../services/index.js';
+import { boardEtag, notModified, PRIVATE_BOARD_CACHE, PUBLIC_BOARD_CACHE } from '../board-cache.js';
 import { readQuery } from '../body.js';
 import type { AppEnv } from '../context.js';
 import { headerOf, type PageDeps } from './auth.js';
 import { accuracy, rankChange, when } from './format.js';
-import { type HeaderInfo, Layout, sendPage } from './layout.js';
-import { readSession } from './session.js';
+import { type HeaderInfo, Layout, pageHeaders, renderPage } from './layout.js';
+import { csrfToken, readSession } from './session.js';
 
-const boardQuery = z.strictObject({ split: z.enum(['public', 'private']).default('public') });
+const boardQuery = z.strictObject({
+  split: splitSchema.default('public'),
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+});
+
+/** Rows on one page of the HTML board. */
+export const BOARD_PAGE_ROWS = BOARD_PAGE.defaultLimit;
 
 /** Props of the competition page. */
 export type BoardProps = {
   header: HeaderInfo;
   competition: CompetitionView;
-  split: LeaderboardSplit;
+  split: Split;
   /** Whether the private tab is offered: after the end, or to the host. */
   privateTab: boolean;
   rows: LeaderboardRow[];
+  /** Where this page sits: 1-based page number, rows per page, ranked teams in all. */
+  page: { number: number; size: number; total: number };
+  /** The signed-in team's own row when it is not on this page (shown under the page, highlighted). */
+  ownRow?: LeaderboardRow;
   /** Public rank by team id (private board only), for the rank-change column. */
   publicRanks?: Map<string, number>;
   /** The signed-in team's id, to mark its row and link its score to its submission. */
@@ -33,7 +48,7 @@ export type BoardProps = {
   asHost?: boolean;
 };
 
-function Tabs(props: { slug: string; split: LeaderboardSplit }) {
+function Tabs(props: { slug: string; split: Split }) {
   const base = `/c/${encodeURIComponent(props.slug)}`;
   return (
     <nav aria-label="Leaderboards">
@@ -55,7 +70,8 @@ function Tabs(props: { slug: string; split: LeaderboardSplit }) {
 
 function Standings(props: BoardProps) {
   const { split, rows, publicRanks } = props;
-  if (rows.length === 0) return <p class="card">No scored submissions yet.</p>;
+  if (props.page.total === 0) return <p class="card">No scored submissions yet.</p>;
+  const shown = props.ownRow ? [...rows, props.ownRow] : rows;
   return (
     <div class="scroll">
       <table>
@@ -82,10 +98,13 @@ function Standings(props: BoardProps) {
           </tr>
         </thead>
         <tbody>
-          {rows.map((row) => {
+          {shown.map((row) => {
             const change = publicRanks ? rankChange(publicRanks.get(row.teamId), row.rank) : undefined;
             return (
-              <tr class={row.teamId === props.myTeamId ? 'mine' : undefined}>
+              <tr
+                class={row.teamId === props.myTeamId ? 'mine' : undefined}
+                id={row.teamId === props.myTeamId ? 'you' : undefined}
+              >
                 <td class="num">{row.rank}</td>
                 {change && (
                   <td class={change.kind}>
@@ -120,6 +139,25 @@ function Standings(props: BoardProps) {
   );
 }
 
+/** Links to the neighbouring pages of a board, and where this one sits. */
+function Pager(props: { slug: string; split: Split; page: BoardProps['page'] }) {
+  const { number, size, total } = props.page;
+  const pages = Math.max(1, Math.ceil(total / size));
+  if (pages <= 1) return null;
+  const href = (n: number) =>
+    `/c/${encodeURIComponent(props.slug)}?${props.split === 'private' ? 'split=private&' : ''}page=${n}`;
+  const first = (number - 1) * size + 1;
+  return (
+    <nav aria-label="Pages" class="pager">
+      {number > 1 && <a href={href(number - 1)}>← Previous</a>}{' '}
+      <span class="muted">
+        Ranks {Math.min(first, total)}–{Math.min(number * size, total)} of {total} · page {number} of {pages}
+      </span>{' '}
+      {number < pages && <a href={href(number + 1)}>Next →</a>}
+    </nav>
+  );
+}
+
 /** The competition page. */
 export function BoardPage(props: BoardProps) {
   const c = props.competition;
@@ -144,6 +182,7 @@ export function BoardPage(props: BoardProps) {
         <p class="muted">The private leaderboard appears here when the competition ends.</p>
       )}
       <Standings {...props} />
+      <Pager slug={c.slug} split={props.split} page={props.page} />
       <p class="muted">
         As JSON: <a href={`/api/competitions/${slug}/leaderboard?split=${props.split}`}>leaderboard</a>
       </p>
@@ -151,34 +190,71 @@ export function BoardPage(props: BoardProps) {
   );
 }
 
-/** Register `GET /c/:slug` (`?split=private` for the private tab). */
+/** Register `GET /c/:slug` (`?split=private` for the private tab, `?page=N` for ranks 100(N-1)+1…). */
 export function registerBoard(web: Hono<AppEnv>, deps: PageDeps): void {
   web.get('/c/:slug', async (c) => {
-    const { split } = readQuery(c.req.url, boardQuery);
-    const [session, competition] = await Promise.all([
-      readSession(c, deps.services),
-      getCompetition(deps.services, c.req.param('slug')),
-    ]);
+    const { split, page } = readQuery(c.req.url, boardQuery);
+    const slug = c.req.param('slug');
+    const [session, state] = await Promise.all([readSession(c, deps.services), deps.boards.state(slug)]);
     const asHost = session.principal.kind === 'host';
-    const board = await leaderboard(deps.services, competition.slug, split, { asHost });
-    let publicRanks: Map<string, number> | undefined;
-    if (split === 'private') {
-      const pub = await leaderboard(deps.services, competition.slug, 'public');
-      publicRanks = new Map(pub.rows.map((r) => [r.teamId, r.rank]));
+    if (split === 'private' && state.phase !== 'ended' && !asHost) {
+      throw new ServiceError('forbidden', 'the private leaderboard opens when the competition ends');
     }
     const myTeamId = session.principal.kind === 'team' ? session.principal.team.id : undefined;
-    return sendPage(
-      c,
-      <BoardPage
-        header={headerOf(session)}
-        competition={competition}
-        split={split}
-        privateTab={asHost || competition.phase === 'ended'}
-        rows={board.rows}
-        publicRanks={publicRanks}
-        myTeamId={myTeamId}
-        asHost={asHost}
-      />,
-    );
+    const viewer = asHost ? 'host' : (myTeamId ?? 'anyone');
+    const key = [
+      state.boardVersion,
+      state.phase,
+      split,
+      page,
+      'html',
+      viewer,
+      csrfToken(session).slice(0, 12),
+    ];
+    const etag = boardEtag(key);
+    const personal = viewer !== 'anyone' || (split === 'private' && state.phase !== 'ended');
+    pageHeaders(c, personal ? PRIVATE_BOARD_CACHE : PUBLIC_BOARD_CACHE);
+    c.header('ETag', etag);
+    c.header('Vary', 'Cookie');
+    if (notModified(c, etag)) return c.body(null, 304);
+    const render = async () => {
+      const competition = await getCompetition(deps.services, slug);
+      const offset = (page - 1) * BOARD_PAGE_ROWS;
+      const board = await leaderboard(deps.services, slug, split, {
+        asHost: true,
+        limit: BOARD_PAGE_ROWS,
+        offset,
+      });
+      const onPage = board.rows.some((r) => r.teamId === myTeamId);
+      const ownRow =
+        myTeamId && !onPage
+          ? ((await standingOf(deps.services, state.competitionId, split, myTeamId)) ?? undefined)
+          : undefined;
+      const teamIds = [...board.rows, ...(ownRow ? [ownRow] : [])].map((r) => r.teamId);
+      const publicRanks =
+        split === 'private'
+          ? await ranksOf(deps.services, state.competitionId, 'public', teamIds)
+          : undefined;
+      const body = await renderPage(
+        <BoardPage
+          header={headerOf(session)}
+          competition={competition}
+          split={split}
+          privateTab={asHost || competition.phase === 'ended'}
+          rows={board.rows}
+          page={{ number: page, size: BOARD_PAGE_ROWS, total: board.total }}
+          ownRow={ownRow}
+          publicRanks={publicRanks}
+          myTeamId={myTeamId}
+          asHost={asHost}
+        />,
+      );
+      return { body, etag };
+    };
+    // Only the page anyone sees is shared between requests; a signed-in viewer's page is built for them.
+    const { body } = personal
+      ? await render()
+      : await deps.boards.page(`${state.competitionId}|${key.join('|')}`, render);
+    return c.html(body, 200);
   });
 }

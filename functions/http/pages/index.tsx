@@ -10,6 +10,7 @@
 // cookie, and cross-site posts (Origin / Sec-Fetch-Site) are refused. Errors render as pages with the
 // API's error codes and statuses; a 401 page asks to sign in.
 import { Hono } from 'hono';
+import { BoardCache } from '../board-cache.js';
 import type { AppDeps, AppEnv, PageOptions } from '../context.js';
 import { type PageDeps, registerAuth, renderError } from './auth.js';
 import { registerBoard } from './board.js';
@@ -31,10 +32,14 @@ export { SESSION_COOKIE } from './session.js';
  */
 export function registerPages(
   app: Hono<AppEnv>,
-  deps: Pick<AppDeps, 'services' | 'blobs'>,
+  deps: Pick<AppDeps, 'services' | 'blobs' | 'boards'>,
   options: PageOptions = {},
 ): void {
-  const pageDeps: PageDeps = { services: deps.services, secureCookies: options.secureCookies ?? 'auto' };
+  const pageDeps: PageDeps = {
+    services: deps.services,
+    secureCookies: options.secureCookies ?? 'auto',
+    boards: deps.boards ?? new BoardCache(deps.services),
+  };
   const web = new Hono<AppEnv>();
   web.onError((err, c) => renderError(c, pageDeps, err));
   registerHome(web, pageDeps);

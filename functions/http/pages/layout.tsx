@@ -40,6 +40,7 @@ button.secondary{background:#fff;color:#1f5fa8}
 header button{background:transparent;border-color:#fff;color:#fff;padding:2px 10px}
 svg{max-width:100%;height:auto;background:#fff}
 tr.mine{background:#eef5ff}
+.pager{margin:.75rem 0}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (max-width:600px){main{padding:10px}h1{font-size:1.3rem}th,td{padding:6px 8px}}
 `;
@@ -109,13 +110,26 @@ export async function sendPage(
   node: HtmlEscapedString | Promise<HtmlEscapedString>,
   status: ContentfulStatusCode = 200,
 ) {
-  const body = `<!doctype html>${await node}`;
+  const body = await renderPage(node);
+  pageHeaders(c);
+  return c.html(body, status);
+}
+
+/** A page's whole HTML document. */
+export async function renderPage(node: HtmlEscapedString | Promise<HtmlEscapedString>): Promise<string> {
+  return `<!doctype html>${await node}`;
+}
+
+/**
+ * The security headers every page carries, and its `Cache-Control` (default `no-store`; a board that
+ * anyone may see is cacheable for a few seconds).
+ */
+export function pageHeaders(c: AppContext, cacheControl = 'no-store'): void {
   c.header('Content-Security-Policy', CSP);
   c.header('X-Content-Type-Options', 'nosniff');
   c.header('X-Frame-Options', 'DENY');
   c.header('Referrer-Policy', 'same-origin');
-  c.header('Cache-Control', 'no-store');
-  return c.html(body, status);
+  c.header('Cache-Control', cacheControl);
 }
 
 /** Props of the error page. */

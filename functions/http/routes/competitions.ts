@@ -167,6 +167,7 @@ export function registerCompetitions(app: ApiApp, deps: RouteDeps): void {
   app.openapi(documented(app, closeCompetitionRoute), async (c) => {
     const { slug } = c.req.valid('param');
     const competition = await closeCompetition(deps.services, slug);
+    deps.boards.forget(slug); // the boards' phase changed: no reader of this process may see the old one
     return c.json(shape(competitionResponse, { competition }), 200);
   });
 }

@@ -7,7 +7,9 @@ import {
   leaderboardQuery,
   leaderboardResponse,
 } from '../../../core/api/leaderboard.js';
+import { ServiceError } from '../../services/errors.js';
 import { type Leaderboard, leaderboard } from '../../services/index.js';
+import { boardEtag, notModified, PRIVATE_BOARD_CACHE, PUBLIC_BOARD_CACHE } from '../board-cache.js';
 import type { RouteDeps } from '../context.js';
 import { isHost } from '../middleware/auth.js';
 import { shape } from '../respond.js';
@@ -31,7 +33,9 @@ export const leaderboardRoute = apiRoute('any-or-host', {
   summary: 'Standings',
   description:
     'Public: best public submission per team. Private: best of the selected finals, else the best public ' +
-    'submission. Ties go to the earlier submission. Send `Accept: text/csv` for CSV (members joined by "; ").',
+    'submission. Ties go to the earlier submission. Send `Accept: text/csv` for CSV (members joined by "; "). ' +
+    'Pages of `limit` rows (default 100, at most 1,000) from `offset`; `total` counts every ranked team. ' +
+    'A strong `ETag` follows the board version: send it back in `If-None-Match` for a 304.',
   tags: ['leaderboard'],
   request: { params: slugParams, query: leaderboardQuery },
   responses: {
@@ -42,13 +46,19 @@ export const leaderboardRoute = apiRoute('any-or-host', {
         'text/csv': { schema: { type: 'string' as const } },
       },
     },
+    304: { description: "not modified: the `If-None-Match` ETag is still the board's" },
     ...errorResponses('invalid_argument', 'unauthenticated', 'forbidden', 'not_found'),
   },
 });
 
 function toJson(board: Leaderboard): ApiLeaderboard {
   return shape(leaderboardResponse, {
-    ...board,
+    competition: board.competition,
+    split: board.split,
+    phase: board.phase,
+    total: board.total,
+    limit: board.limit,
+    offset: board.offset,
     rows: board.rows.map((r) => ({
       rank: r.rank,
       team: r.team,
@@ -81,11 +91,26 @@ export function wantsCsv(accept: string | undefined): boolean {
 export function registerLeaderboard(app: ApiApp, deps: RouteDeps): void {
   app.openapi(documented(app, leaderboardRoute), async (c) => {
     const { slug } = c.req.valid('param');
-    const { split } = c.req.valid('query');
-    const board = toJson(await leaderboard(deps.services, slug, split, { asHost: isHost(c) }));
+    const { split, limit, offset } = c.req.valid('query');
+    const asHost = isHost(c);
+    const state = await deps.boards.state(slug);
+    if (split === 'private' && state.phase !== 'ended' && !asHost) {
+      throw new ServiceError('forbidden', 'the private leaderboard opens when the competition ends');
+    }
+    const format = wantsCsv(c.req.header('accept')) ? 'csv' : 'json';
+    const key = [state.boardVersion, state.phase, split, offset, limit, format];
+    const { body, etag } = await deps.boards.page(`${state.competitionId}|${key.join('|')}`, async () => {
+      const board = toJson(await leaderboard(deps.services, slug, split, { asHost: true, limit, offset }));
+      return { body: format === 'csv' ? toCsv(board) : JSON.stringify(board), etag: boardEtag(key) };
+    });
+    // The private board before the end is the host's alone: never stored by a shared cache.
+    const personal = split === 'private' && state.phase !== 'ended';
+    c.header('Cache-Control', personal ? PRIVATE_BOARD_CACHE : PUBLIC_BOARD_CACHE);
+    c.header('ETag', etag);
     c.header('Vary', 'Accept, Authorization');
-    if (!wantsCsv(c.req.header('accept'))) return c.json(board, 200);
+    if (notModified(c, etag)) return c.body(null, 304);
+    if (format === 'json') return c.body(body, 200, { 'Content-Type': 'application/json' });
     c.header('Content-Disposition', `attachment; filename="${slug}-${split}-leaderboard.csv"`);
-    return c.body(toCsv(board), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+    return c.body(body, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
   });
 }

@@ -1,0 +1,127 @@
+// Keeping the boards: the standings rules as one SQL statement, applied per team in the transaction that
+// changes a team's submissions, or to a whole competition by a rebuild.
+import { and, eq, type SQL, sql } from 'drizzle-orm';
+import type { Db, Tx } from '../db/client.js';
+import { competitions, standings, submissions, teams } from '../db/schema.js';
+import { competitionRow } from './competitions.js';
+import type { ServiceContext } from './context.js';
+
+/**
+ * The standings of the submissions `where` selects, as rows of the `standings` table. The rules:
+ * - public: the team's best public accuracy among its scored submissions;
+ * - private: the best private accuracy among its selected finals, or, without finals, the private
+ *   accuracy of its best public submission;
+ * - ties go to the earlier submission, then the smaller id;
+ * - `submissions` counts those that count (infrastructure failures excluded), `last_submission_at` the
+ *   newest of those; teams without a scored submission have no row.
+ */
+function standingsOf(where: SQL) {
+  const scored = sql`${where} and s.status = 'scored'`;
+  return sql`
+    with counted as (
+      select s.team_id, count(*)::int as n, max(s.created_at) as last
+      from ${submissions} s
+      where ${where} and (s.status <> 'failed' or s.error_is_infra = false)
+      group by s.team_id
+    ), pub as (
+      select distinct on (s.team_id) s.competition_id, s.team_id, s.id,
+        coalesce(s.public_accuracy, 0) as score, s.created_at
+      from ${submissions} s
+      where ${scored}
+      order by s.team_id, s.public_accuracy desc nulls last, s.created_at, s.id
+    ), priv as (
+      select distinct on (s.team_id) s.competition_id, s.team_id, s.id,
+        coalesce(s.private_accuracy, 0) as score, s.created_at
+      from ${submissions} s
+      where ${scored}
+      order by s.team_id, s.selected_final desc,
+        case when s.selected_final then s.private_accuracy end desc nulls last,
+        case when s.selected_final then null else s.public_accuracy end desc nulls last,
+        s.created_at, s.id
+    )
+    select b.competition_id, 'public', b.team_id, b.id, b.score, b.created_at, c.n, c.last
+      from pub b join counted c on c.team_id = b.team_id
+    union all
+    select b.competition_id, 'private', b.team_id, b.id, b.score, b.created_at, c.n, c.last
+      from priv b join counted c on c.team_id = b.team_id`;
+}
+
+const COLUMNS = sql`(competition_id, split, team_id, submission_id, score, submitted_at, submissions, last_submission_at)`;
+
+/** Raises the competition's board version (and takes its row lock until the transaction ends). */
+async function bumpBoardVersion(tx: Tx, competitionId: string): Promise<number> {
+  const [row] = await tx
+    .update(competitions)
+    .set({ boardVersion: sql`${competitions.boardVersion} + 1` })
+    .where(eq(competitions.id, competitionId))
+    .returning({ version: competitions.boardVersion });
+  return row?.version ?? 0;
+}
+
+/**
+ * Recomputes one team's public and private standing from its submissions, inside the caller's transaction
+ * (the one that changed them), and raises the board version. Locks the team row first, so two
+ * transactions changing the same team's submissions apply one after the other, each seeing the other's
+ * committed rows. Lock order everywhere: submission, team, competition.
+ *
+ * @example
+ * await ctx.db.transaction(async (tx) => {
+ *   const [row] = await tx.update(submissions).set({ status: 'scored', ... }).where(...).returning();
+ *   await keepTeamStanding(tx, row.competitionId, row.teamId);
+ * });
+ */
+export async function keepTeamStanding(
+  tx: Tx,
+  competitionId: string,
+  teamId: string,
+  options: { onlyIfRanked?: boolean } = {},
+): Promise<void> {
+  await tx.select({ id: teams.id }).from(teams).where(eq(teams.id, teamId)).for('update');
+  if (options.onlyIfRanked) {
+    // A new queued submission changes only the counts a ranked team's rows show.
+    const [ranked] = await tx
+      .select({ teamId: standings.teamId })
+      .from(standings)
+      .where(and(eq(standings.competitionId, competitionId), eq(standings.teamId, teamId)))
+      .limit(1);
+    if (!ranked) return;
+  }
+  await bumpBoardVersion(tx, competitionId);
+  await tx
+    .delete(standings)
+    .where(sql`${standings.competitionId} = ${competitionId} and ${standings.teamId} = ${teamId}`);
+  await tx.execute(
+    sql`insert into ${standings} ${COLUMNS} ${standingsOf(sql`s.competition_id = ${competitionId} and s.team_id = ${teamId}`)}`,
+  );
+}
+
+/** Ranked teams per board after a rebuild, and the board version it left. */
+export type RebuildResult = { teams: { public: number; private: number }; boardVersion: number };
+
+/**
+ * Rebuilds every standing of a competition from its submissions table (repair, or after bulk changes)
+ * in one transaction, and raises the board version. The result equals what the per-team updates keep.
+ *
+ * @example
+ * const { teams } = await rebuildStandings(ctx, 'sketch-demo'); // { public: 12, private: 12 }
+ */
+export async function rebuildStandings(
+  ctx: Pick<ServiceContext, 'db'>,
+  slug: string,
+): Promise<RebuildResult> {
+  const competition = await competitionRow(ctx, slug);
+  return (ctx.db as Db).transaction(async (tx) => {
+    const boardVersion = await bumpBoardVersion(tx, competition.id);
+    await tx.delete(standings).where(eq(standings.competitionId, competition.id));
+    await tx.execute(
+      sql`insert into ${standings} ${COLUMNS} ${standingsOf(sql`s.competition_id = ${competition.id}`)}`,
+    );
+    const counts = await tx
+      .select({ split: standings.split, n: sql<number>`count(*)::int` })
+      .from(standings)
+      .where(eq(standings.competitionId, competition.id))
+      .groupBy(standings.split);
+    const n = (split: string) => counts.find((c) => c.split === split)?.n ?? 0;
+    return { teams: { public: n('public'), private: n('private') }, boardVersion };
+  });
+}
