@@ -27,3 +27,26 @@ export const slugParams = z.strictObject({ slug: slugSchema });
 
 /** `:id` of every submission route. */
 export const idParams = z.strictObject({ id: z.uuid() });
+
+/**
+ * `limit` and `offset` of a paginated list, from the query string. One place for their defaults and caps:
+ * `pageQuery(100, 1000)` for boards, `pageQuery(50, 200)` for a team's submissions.
+ *
+ * @example
+ * const leaderboardQuery = z.strictObject({ split: splitSchema, ...pageQuery(100, 1000).shape });
+ */
+export function pageQuery(defaultLimit: number, maxLimit: number) {
+  return z.strictObject({
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(maxLimit)
+      .default(defaultLimit)
+      .describe(`rows per page (default ${defaultLimit}, at most ${maxLimit})`),
+    offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0).describe('rows skipped (default 0)'),
+  });
+}
+
+/** Where a page sits in its list: the whole list's size and the window shown. */
+export const pageInfo = { total: z.number().int(), limit: z.number().int(), offset: z.number().int() };

@@ -1,6 +1,6 @@
 // Submissions on the wire: trigger and final-selection bodies, the Idempotency-Key, the submission as shown.
 import { z } from 'zod';
-import { isoDate, scoreSchema } from './common.js';
+import { isoDate, pageInfo, pageQuery, scoreSchema } from './common.js';
 
 /** Body of `POST /api/competitions/:slug/submissions`. */
 export const triggerBody = z.strictObject({ bundleId: z.uuid() });
@@ -63,4 +63,10 @@ export const triggerResponse = z.object({
   created: z.boolean().describe('false when an earlier trigger with the same Idempotency-Key is returned'),
 });
 export type TriggerResponse = z.infer<typeof triggerResponse>;
-export const submissionListResponse = z.object({ submissions: z.array(submissionJson) });
+/** Submissions per page of a team's list: 50 by default, at most 200. */
+export const SUBMISSION_PAGE = { defaultLimit: 50, maxLimit: 200 } as const;
+
+/** Query of `GET /api/competitions/:slug/submissions` (newest first). */
+export const submissionListQuery = pageQuery(SUBMISSION_PAGE.defaultLimit, SUBMISSION_PAGE.maxLimit);
+
+export const submissionListResponse = z.object({ ...pageInfo, submissions: z.array(submissionJson) });
