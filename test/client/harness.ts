@@ -52,14 +52,18 @@ export async function startHarness(maxBundleBytes = 4 * 1024 * 1024): Promise<Ha
 export type CliRun = { code: number; out: string; err: string };
 
 /**
- * Runs `sketchboard ARGS` in this process with SKETCHBOARD_SERVER/SKETCHBOARD_TOKEN set as given (unset
- * otherwise), capturing stdout and stderr.
+ * Runs `sketchboard ARGS` in this process with SKETCHBOARD_SERVER/SKETCHBOARD_TOKEN/SKETCHBOARD_HOST_TOKEN set
+ * as given (unset otherwise), capturing stdout and stderr.
  */
-export async function cli(args: string[], env: { server?: string; token?: string } = {}): Promise<CliRun> {
+export async function cli(
+  args: string[],
+  env: { server?: string; token?: string; hostToken?: string } = {},
+): Promise<CliRun> {
   let out = '';
   let err = '';
   vi.stubEnv('SKETCHBOARD_SERVER', env.server ?? '');
   vi.stubEnv('SKETCHBOARD_TOKEN', env.token ?? '');
+  vi.stubEnv('SKETCHBOARD_HOST_TOKEN', env.hostToken ?? '');
   const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     out += String(chunk);
     return true;
