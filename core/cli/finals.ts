@@ -1,5 +1,6 @@
 // `sketchboard finals SLUG [--select ID...] [--unselect ID...]`: choose the submissions the private leaderboard counts.
 
+import { allSubmissions } from '../client/paging.js';
 import { type Command, parse, UsageError } from './args.js';
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, connect, oneArgument } from './connection.js';
 import { submissionLines } from './table.js';
@@ -49,7 +50,7 @@ async function run(argv: string[]): Promise<number> {
     say(`selected ${id} as final (public ${s.public ? s.public.accuracy.toFixed(4) : '-'})`);
   }
   const competition = await client.competition(slug);
-  const submissions = await client.submissions(slug);
+  const submissions = await allSubmissions(client, slug);
   const chosen = submissions.filter((s) => s.selectedFinal).length;
   say(
     `${slug}: ${submissions.length} submission(s), ${chosen} of ${competition.finals} finals selected (${competition.phase})`,

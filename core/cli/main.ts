@@ -5,7 +5,7 @@ import { type Command, UsageError } from './args.js';
 /** Verb → lazy loader of its module, so a verb only loads the runtimes it needs. */
 export type CommandTable = Record<string, () => Promise<Command>>;
 
-/** The verbs of core/: everything a participant runs locally or against a server over HTTP. */
+/** The verbs of core/: everything a participant runs locally or against a server over HTTP, and the host's. */
 export const CORE_COMMANDS: CommandTable = {
   gen: async () => (await import('./gen.js')).command,
   pack: async () => (await import('./pack.js')).command,
@@ -17,6 +17,7 @@ export const CORE_COMMANDS: CommandTable = {
   submit: async () => (await import('./submit.js')).command,
   leaderboard: async () => (await import('./leaderboard.js')).command,
   finals: async () => (await import('./finals.js')).command,
+  host: async () => (await import('./host.js')).command,
 };
 
 async function printHelp(commands: CommandTable): Promise<void> {

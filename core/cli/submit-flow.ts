@@ -1,8 +1,9 @@
 // Submit a bundle end to end: streamed upload with a progress bar, idempotent trigger, spinner while scoring, score and rank.
 import { randomUUID } from 'node:crypto';
-import type { ApiLeaderboardRow, ApiSubmission, UploadedBundle } from '../api/index.js';
+import { type ApiLeaderboardRow, type ApiSubmission, BOARD_PAGE, type UploadedBundle } from '../api/index.js';
 import { formatBytes } from '../bundle/limits.js';
 import type { SketchboardClient } from '../client/client.js';
+import { allSubmissions } from '../client/paging.js';
 import { ownRow } from '../client/standing.js';
 import { isFinal, waitForScore } from '../client/wait.js';
 import { type Progress, progress } from './progress.js';
@@ -71,7 +72,7 @@ export async function submitBundle(
 ): Promise<SubmitOutcome> {
   const { slug } = options;
   // Token, team and competition are checked before a possibly large upload starts (401/403/404 fast).
-  await client.submissions(slug);
+  await client.submissions(slug, { limit: 1 });
   let bar: Progress | undefined;
   let barDone = false;
   const uploaded = await client.uploadBundle(slug, options.zipPath, {
@@ -135,12 +136,16 @@ export async function submitBundle(
     `scored${submission.imagesPerSecond ? `, ${submission.imagesPerSecond.toFixed(0)} images/s` : ''}`,
   );
   if (submission.public) io.out(`public accuracy ${pct(submission.public)}`);
-  const [board, own] = await Promise.all([client.leaderboard(slug, 'public'), client.submissions(slug)]);
+  // The largest board page: the team's row is found unless it ranks below BOARD_PAGE.maxLimit (1,000).
+  const [board, own] = await Promise.all([
+    client.leaderboard(slug, 'public', { limit: BOARD_PAGE.maxLimit }),
+    allSubmissions(client, slug),
+  ]);
   const row = ownRow(board.rows, own);
   if (row) {
     const mine = submission.public ? Number(submission.public.accuracy.toFixed(4)) : 0;
     const best = mine < row.accuracy ? ' (your best is another submission)' : '';
-    io.out(`rank ${row.rank} of ${board.rows.length} on the public leaderboard as ${row.team}${best}`);
+    io.out(`rank ${row.rank} of ${board.total} on the public leaderboard as ${row.team}${best}`);
   } else io.out('rank: not found on the public leaderboard yet');
   return { exitCode: 0, bundle, submission, row };
 }

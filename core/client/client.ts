@@ -5,7 +5,6 @@ import {
   type ApiLeaderboard,
   type ApiSubmission,
   bundleResponse,
-  type CreateCompetitionBody,
   competitionResponse,
   createTeamResponse,
   leaderboardResponse,
@@ -27,10 +26,24 @@ export type ClientOptions = {
   token?: string;
 };
 
+/** One page of a team's submissions (newest first) and the team's total, as the API answers it. */
+export type ApiSubmissionPage = z.infer<typeof submissionListResponse>;
+
+/** `limit` and `offset` of a paginated route; the server's defaults apply to what is left out. */
+export type PageRequest = { limit?: number; offset?: number };
+
 /** Retries of a submission trigger that got no answer or a 503; the same Idempotency-Key makes them safe. */
 const TRIGGER_ATTEMPTS = 3;
 
-const seg = (s: string) => encodeURIComponent(s);
+/** One path segment, escaped. */
+export const seg = (s: string) => encodeURIComponent(s);
+
+/** `?a=1&b=2` of the defined entries, '' when there are none. */
+function queryString(params: Record<string, string | number | undefined>): string {
+  const defined = Object.entries(params).filter((e): e is [string, string | number] => e[1] !== undefined);
+  const text = new URLSearchParams(defined.map(([k, v]): [string, string] => [k, String(v)])).toString();
+  return text ? `?${text}` : '';
+}
 
 /**
  * The API client. Every failure is a ClientError with a one-line message (server message, status, code),
@@ -78,7 +91,8 @@ export class SketchboardClient {
     return response;
   }
 
-  async #json<S extends z.ZodType>(
+  /** One JSON request whose answer is checked against `schema`; a mismatch is an `unexpected_response`. */
+  protected async json<S extends z.ZodType>(
     schema: S,
     path: string,
     init: RequestInit & { duplex?: 'half' },
@@ -96,7 +110,8 @@ export class SketchboardClient {
     return parsed.data;
   }
 
-  #post(body: unknown, headers: Record<string, string> = {}): RequestInit {
+  /** A JSON POST (PUT with `method` overridden). */
+  protected post(body: unknown, headers: Record<string, string> = {}): RequestInit {
     return {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
@@ -112,30 +127,13 @@ export class SketchboardClient {
   /** `GET /api/competitions/:slug`. */
   async competition(slug: string): Promise<ApiCompetition> {
     const what = `competition ${slug}`;
-    return (await this.#json(competitionResponse, `/api/competitions/${seg(slug)}`, {}, what)).competition;
-  }
-
-  /** `POST /api/competitions` (host token): a competition from a dataset folder on the server. */
-  async createCompetition(input: CreateCompetitionBody): Promise<ApiCompetition> {
-    const res = await this.#json(
-      competitionResponse,
-      '/api/competitions',
-      this.#post(input),
-      'create competition',
-    );
-    return res.competition;
-  }
-
-  /** `POST /api/competitions/:slug/close` (host token): end the competition now; the private board opens. */
-  async close(slug: string): Promise<ApiCompetition> {
-    const path = `/api/competitions/${seg(slug)}/close`;
-    return (await this.#json(competitionResponse, path, { method: 'POST' }, `close ${slug}`)).competition;
+    return (await this.json(competitionResponse, `/api/competitions/${seg(slug)}`, {}, what)).competition;
   }
 
   /** `POST /api/competitions/:slug/teams`: the team and its token (shown only now). */
   async register(slug: string, name: string, members: string[]): Promise<Registration> {
     const path = `/api/competitions/${seg(slug)}/teams`;
-    return this.#json(createTeamResponse, path, this.#post({ name, members }), 'register');
+    return this.json(createTeamResponse, path, this.post({ name, members }), 'register');
   }
 
   /**
@@ -155,7 +153,7 @@ export class SketchboardClient {
   async #uploadOnce(slug: string, zipPath: string, options: FileBodyOptions): Promise<UploadedBundle> {
     const file = await fileBody(zipPath, options);
     try {
-      return await this.#json(
+      return await this.json(
         bundleResponse,
         `/api/competitions/${seg(slug)}/bundles`,
         {
@@ -181,11 +179,11 @@ export class SketchboardClient {
     idempotencyKey: string,
     retryDelayMs = 1000,
   ): Promise<{ submission: ApiSubmission; created: boolean }> {
-    const init = this.#post({ bundleId }, { 'idempotency-key': idempotencyKey });
+    const init = this.post({ bundleId }, { 'idempotency-key': idempotencyKey });
     const path = `/api/competitions/${seg(slug)}/submissions`;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#json(triggerResponse, path, init, 'submit');
+        return await this.json(triggerResponse, path, init, 'submit');
       } catch (err) {
         const transient = err instanceof ClientError && (err.status === null || err.status === 503);
         if (!transient || err.apiCode === 'unexpected_response' || attempt >= TRIGGER_ATTEMPTS) throw err;
@@ -197,26 +195,29 @@ export class SketchboardClient {
   /** `GET /api/submissions/:id`. */
   async submission(id: string): Promise<ApiSubmission> {
     const what = `submission ${id}`;
-    return (await this.#json(submissionResponse, `/api/submissions/${seg(id)}`, {}, what)).submission;
+    return (await this.json(submissionResponse, `/api/submissions/${seg(id)}`, {}, what)).submission;
   }
 
-  /** `GET /api/competitions/:slug/submissions`: the team's own, newest first. */
-  async submissions(slug: string): Promise<ApiSubmission[]> {
-    const path = `/api/competitions/${seg(slug)}/submissions`;
-    return (await this.#json(submissionListResponse, path, {}, 'list submissions')).submissions;
+  /**
+   * `GET /api/competitions/:slug/submissions?limit&offset`: one page of the team's own, newest first
+   * (server default 50, at most 200), with the team's total.
+   */
+  async submissions(slug: string, page: PageRequest = {}): Promise<ApiSubmissionPage> {
+    const path = `/api/competitions/${seg(slug)}/submissions${queryString(page)}`;
+    return this.json(submissionListResponse, path, {}, 'list submissions');
   }
 
   /** `PUT /api/submissions/:id/final`. */
   async setFinal(id: string, selected: boolean): Promise<ApiSubmission> {
-    const init = { ...this.#post({ selected }), method: 'PUT' };
+    const init = { ...this.post({ selected }), method: 'PUT' };
     const what = `${selected ? 'select' : 'unselect'} ${id}`;
-    return (await this.#json(submissionResponse, `/api/submissions/${seg(id)}/final`, init, what)).submission;
+    return (await this.json(submissionResponse, `/api/submissions/${seg(id)}/final`, init, what)).submission;
   }
 
-  /** `GET /api/competitions/:slug/leaderboard?split=`. */
-  async leaderboard(slug: string, split: Split = 'public'): Promise<ApiLeaderboard> {
-    const path = `/api/competitions/${seg(slug)}/leaderboard?split=${split}`;
-    return this.#json(leaderboardResponse, path, {}, `${split} leaderboard`);
+  /** `GET /api/competitions/:slug/leaderboard?split&limit&offset`: a page of the standings and the total. */
+  async leaderboard(slug: string, split: Split = 'public', page: PageRequest = {}): Promise<ApiLeaderboard> {
+    const path = `/api/competitions/${seg(slug)}/leaderboard${queryString({ split, ...page })}`;
+    return this.json(leaderboardResponse, path, {}, `${split} leaderboard`);
   }
 
   /** The same standings as CSV (`Accept: text/csv`), as the server writes them. */

@@ -12,7 +12,7 @@ import {
  * row (or more than one) fits, e.g. before the first score.
  *
  * @example
- * const row = ownRow(board.rows, await client.submissions(slug)); // row?.rank
+ * const row = ownRow(board.rows, await allSubmissions(client, slug)); // row?.rank
  */
 export function ownRow(rows: ApiLeaderboardRow[], submissions: ApiSubmission[]): ApiLeaderboardRow | null {
   const counted = submissions.filter((s) => !(s.status === 'failed' && s.error?.infrastructure === true));

@@ -5,6 +5,7 @@ import { progress } from '../../core/cli/progress.js';
 import { processIo, type SubmitIo, type SubmitOutcome, submitBundle } from '../../core/cli/submit-flow.js';
 import { leaderboardLines } from '../../core/cli/table.js';
 import { SketchboardClient } from '../../core/client/client.js';
+import { HostClient } from '../../core/client/host.js';
 import { generateSketchDataset } from '../../core/data/generate.js';
 import { loadEnv } from '../config/env.js';
 import { DEMO_TEAMS, type DemoTeam, type DemoTraining, packTeam, trainTeam } from './demo-teams.js';
@@ -102,7 +103,7 @@ export async function runFullDemo(opts: FullDemoOptions): Promise<FullDemoResult
     say(
       `server ${service.url}, data in ${rel(`${out}/server`)}, host token ${service.hostToken.token.slice(0, 6)}…`,
     );
-    const host = new SketchboardClient({ server: service.url, token: service.hostToken.token });
+    const host = new HostClient({ server: service.url, token: service.hostToken.token });
 
     const slug = demoSlug(new Date());
     step(`the host creates competition ${slug} (POST /api/competitions)`);

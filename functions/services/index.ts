@@ -15,7 +15,8 @@
 //               getBundle(ctx, teamId, bundleId) → BundleView;  listBundles(ctx, teamId) → BundleView[]
 //               findBundleBySha(ctx, teamId, sha256) → BundleView | null   (the team's upload of those bytes)
 // submissions   triggerSubmission(ctx, { teamId, bundleId, idempotencyKey? }) → { submission, created }
-//               listSubmissions(ctx, teamId) → SubmissionView[]
+//               listSubmissions(ctx, teamId, { limit?, offset? }) → { total, limit, offset, submissions }
+//               scoreHistory(ctx, teamId) → ScorePoint[];  bundleNames(ctx, teamId, ids) → Map<id, name>
 //               getSubmission(ctx, id, viewer) → SubmissionView      (private score null before the end)
 //               submissionOutputKey(ctx, id, viewer) → blob key of output.csv
 //               selectFinal(ctx, teamId, submissionId, selected) → SubmissionView
@@ -73,11 +74,13 @@ export {
 export {
   getSubmission,
   listSubmissions,
+  type SubmissionPage,
   selectFinal,
   submissionOutputKey,
   type TriggerInput,
   triggerSubmission,
 } from './submissions.js';
+export { bundleNames, type ScorePoint, scoreHistory } from './team-history.js';
 export {
   authenticate,
   getTeam,

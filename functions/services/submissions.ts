@@ -1,6 +1,7 @@
 // Submissions: the transactional trigger (idempotency, window, daily and active limits, enqueue), reads, finals.
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, ne, sql } from 'drizzle-orm';
+import { SUBMISSION_PAGE } from '../../core/api/submissions.js';
 import type { Tx } from '../db/client.js';
 import { bundles, competitions, type SubmissionRow, submissions, teams } from '../db/schema.js';
 import { isUuid, nowOf, type ServiceContext, utcDayStart, type Viewer } from './context.js';
@@ -125,21 +126,45 @@ async function visibleRow(ctx: ServiceContext, id: string, viewer: Viewer): Prom
   return row;
 }
 
+/** One window of a team's submissions, newest first, and how many the team has in all. */
+export type SubmissionPage = { total: number; limit: number; offset: number; submissions: SubmissionView[] };
+
 /**
- * A team's submissions, newest first, with scores and errors (private scores only after the end).
+ * A page of a team's submissions, newest first (ties by id), with scores and errors (private scores only
+ * after the end), and the team's total: one query for the page, one for the count and the competition's
+ * window. `limit` defaults to SUBMISSION_PAGE's 50; callers validate it (the route caps it at 200).
  *
  * @example
- * const mine = await listSubmissions(ctx, team.id);
+ * const { total, submissions } = await listSubmissions(ctx, team.id, { limit: 50, offset: 100 });
  */
-export async function listSubmissions(ctx: ServiceContext, teamId: string): Promise<SubmissionView[]> {
-  const rows = await ctx.db
-    .select()
-    .from(submissions)
-    .where(eq(submissions.teamId, teamId))
-    .orderBy(desc(submissions.createdAt), desc(submissions.id));
-  if (rows.length === 0) return [];
-  const visible = await showPrivate(ctx, rows[0].competitionId, { kind: 'team', team: { id: teamId } });
-  return rows.map((row) => toSubmissionView(row, visible));
+export async function listSubmissions(
+  ctx: ServiceContext,
+  teamId: string,
+  page: { limit?: number; offset?: number } = {},
+): Promise<SubmissionPage> {
+  const limit = page.limit ?? SUBMISSION_PAGE.defaultLimit;
+  const offset = page.offset ?? 0;
+  const [[head], rows] = await Promise.all([
+    ctx.db
+      .select({
+        total: sql<number>`(select count(*) from ${submissions} where ${submissions.teamId} = ${teams.id})::int`,
+        startsAt: competitions.startsAt,
+        endsAt: competitions.endsAt,
+      })
+      .from(teams)
+      .innerJoin(competitions, eq(competitions.id, teams.competitionId))
+      .where(eq(teams.id, teamId)),
+    ctx.db
+      .select()
+      .from(submissions)
+      .where(eq(submissions.teamId, teamId))
+      .orderBy(desc(submissions.createdAt), desc(submissions.id))
+      .limit(limit)
+      .offset(offset),
+  ]);
+  if (!head) return { total: 0, limit, offset, submissions: [] };
+  const visible = phaseOf(head, nowOf(ctx)) === 'ended';
+  return { total: head.total, limit, offset, submissions: rows.map((row) => toSubmissionView(row, visible)) };
 }
 
 /**

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
-import { SketchboardClient } from '../../core/client/client.js';
+import { HostClient } from '../../core/client/host.js';
 import { main } from '../../functions/cli/main.js';
 import { type RunningService, startService } from '../../functions/cli/service.js';
 import { loadEnv } from '../../functions/config/env.js';
@@ -13,7 +13,7 @@ export type Harness = {
   service: RunningService;
   url: string;
   /** Host client. */
-  host: SketchboardClient;
+  host: HostClient;
   /** The `sketch-demo` competition's data folder and its baseline bundle (10 classes). */
   dataDir: string;
   baseline: string;
@@ -37,7 +37,7 @@ export async function startHarness(maxBundleBytes = 4 * 1024 * 1024): Promise<Ha
   return {
     service,
     url: service.url,
-    host: new SketchboardClient({ server: service.url, token: service.hostToken.token }),
+    host: new HostClient({ server: service.url, token: service.hostToken.token }),
     dataDir: demo.dataDir,
     baseline: demo.baselineBundle,
     dir,
@@ -52,14 +52,18 @@ export async function startHarness(maxBundleBytes = 4 * 1024 * 1024): Promise<Ha
 export type CliRun = { code: number; out: string; err: string };
 
 /**
- * Runs `sketchboard ARGS` in this process with SKETCHBOARD_SERVER/SKETCHBOARD_TOKEN set as given (unset
- * otherwise), capturing stdout and stderr.
+ * Runs `sketchboard ARGS` in this process with SKETCHBOARD_SERVER/SKETCHBOARD_TOKEN/SKETCHBOARD_HOST_TOKEN set
+ * as given (unset otherwise), capturing stdout and stderr.
  */
-export async function cli(args: string[], env: { server?: string; token?: string } = {}): Promise<CliRun> {
+export async function cli(
+  args: string[],
+  env: { server?: string; token?: string; hostToken?: string } = {},
+): Promise<CliRun> {
   let out = '';
   let err = '';
   vi.stubEnv('SKETCHBOARD_SERVER', env.server ?? '');
   vi.stubEnv('SKETCHBOARD_TOKEN', env.token ?? '');
+  vi.stubEnv('SKETCHBOARD_HOST_TOKEN', env.hostToken ?? '');
   const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     out += String(chunk);
     return true;

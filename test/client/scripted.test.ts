@@ -1,79 +1,22 @@
 // The submit flow against a scripted HTTP server: a failed score, a dropped trigger retried with the same key, a timeout.
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli } from './harness.js';
+import { fakeSubmission, json, type Route, requests, scripted, stopScripted } from './scripted-server.js';
 
-type Route = (req: IncomingMessage, res: ServerResponse, body: string) => void;
-
-let server: Server | undefined;
-const requests: { method: string; url: string; key?: string }[] = [];
-
-/** Starts a loopback server answering `METHOD path-prefix` routes in order of declaration. */
-async function scripted(routes: Record<string, Route>): Promise<string> {
-  requests.length = 0;
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => {
-      body += c.toString('latin1');
-    });
-    req.on('end', () => {
-      const key = req.headers['idempotency-key'];
-      requests.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        key: typeof key === 'string' ? key : undefined,
-      });
-      const match = Object.keys(routes).find((r) => `${req.method} ${req.url}`.startsWith(r));
-      if (match) routes[match](req, res, body);
-      else json(res, 404, { error: { code: 'not_found', message: `no route ${req.url}`, requestId: 'r' } });
-    });
-  });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-}
-
-afterEach(async () => {
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  server = undefined;
-});
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
+afterEach(stopScripted);
 
 const BUNDLE_ID = randomUUID();
 const SUB_ID = randomUUID();
 
-function submission(status: string, extra: Record<string, unknown> = {}) {
-  return {
-    id: SUB_ID,
-    bundleId: BUNDLE_ID,
-    status,
-    attempt: 1,
-    createdAt: new Date().toISOString(),
-    startedAt: null,
-    finishedAt: null,
-    error: null,
-    public: null,
-    private: null,
-    privateHidden: false,
-    memberScores: null,
-    selectedFinal: false,
-    imagesPerSecond: null,
-    runtime: null,
-    hasOutput: false,
-    ...extra,
-  };
-}
+const submission = (status: string, extra: Record<string, unknown> = {}) =>
+  fakeSubmission(SUB_ID, BUNDLE_ID, status, extra);
 
 /** The pre-upload check of token and competition: the team's (empty) list. */
-const listRoute: Route = (_req, res) => json(res, 200, { submissions: [] });
+const listRoute: Route = (_req, res) => json(res, 200, { total: 0, limit: 1, offset: 0, submissions: [] });
 
 const uploadRoute: Route = (_req, res, body) =>
   json(res, 201, {

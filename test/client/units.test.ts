@@ -91,6 +91,9 @@ describe('tables', () => {
       competition: 'c',
       split: 'public' as const,
       phase: 'ended' as const,
+      total: 2,
+      limit: 100,
+      offset: 0,
       rows: [row(1, 'A', 0.8, 1, 1), row(2, 'B', 0.7, 1, 1)],
     };
     const priv = {
@@ -103,7 +106,7 @@ describe('tables', () => {
     expect(lines[3]).toMatch(/^ {3}1 {7}2 {6}\+1 {2}B /);
     expect(lines[4]).toMatch(/^ {3}2 {7}1 {6}-1 {2}A /);
     expect(rankChange(3, 3)).toBe('=');
-    expect(leaderboardLines({ ...pub, rows: [] })).toEqual([
+    expect(leaderboardLines({ ...pub, total: 0, rows: [] })).toEqual([
       'c: public leaderboard (ended)',
       '(no scored submissions yet)',
     ]);

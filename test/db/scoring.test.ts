@@ -195,7 +195,7 @@ describe.each(drivers())('scoring and standings over %s', (driver) => {
     const before = await getSubmission(ctx, id, team);
     expect(before).toMatchObject({ private: null, privateHidden: true, public: { accuracy: 0.8 } });
     expect(before.memberScores?.[0].privateAccuracy).toBeNull();
-    expect((await listSubmissions(ctx, seeded.teamId))[0].private).toBeNull();
+    expect((await listSubmissions(ctx, seeded.teamId)).submissions[0].private).toBeNull();
     expect((await getSubmission(ctx, id, { kind: 'host' })).private?.accuracy).toBe(0.6);
     const other = await registerTeam(ctx, seeded.slug, { name: 'Nosy', members: ['n'] });
     await expect(getSubmission(ctx, id, { kind: 'team', team: { id: other.team.id } })).rejects.toSatisfy(

@@ -1,5 +1,11 @@
 // The team page's markup: members, score chart, finals, and the submissions table with live statuses.
-import type { CompetitionView, SubmissionView, TeamView } from '../../services/index.js';
+import type {
+  CompetitionView,
+  ScorePoint,
+  SubmissionPage,
+  SubmissionView,
+  TeamView,
+} from '../../services/index.js';
 import { ScoreChart } from './chart.js';
 import { accuracy, scoreText, when } from './format.js';
 import { type HeaderInfo, Layout } from './layout.js';
@@ -12,19 +18,33 @@ export type TeamPageProps = {
   header: HeaderInfo;
   competition: CompetitionView;
   team: TeamView;
-  submissions: SubmissionView[];
-  /** Bundle names by id. */
+  /** The page of submissions shown (newest first) and the team's total. */
+  page: SubmissionPage;
+  /** Every scored submission's public score, oldest first: the chart, the best score, the finals count. */
+  history: ScorePoint[];
+  /** Names of the page's bundles by id. */
   bundles: Map<string, string>;
   /** The message of a refused action (e.g. a final beyond N), shown at the top. */
   notice?: string;
 };
+
+/** The team page's address at `offset` (the first page has none). */
+export function teamPath(slug: string, offset = 0): string {
+  return `/c/${encodeURIComponent(slug)}/team${offset > 0 ? `?offset=${offset}` : ''}`;
+}
 
 /** True while scoring is still to come for any of `submissions`. */
 export function scoringPending(submissions: SubmissionView[]): boolean {
   return submissions.some((s) => s.status === 'queued' || s.status === 'running');
 }
 
-function FinalToggle(props: { slug: string; s: SubmissionView; csrf: string; open: boolean }) {
+function FinalToggle(props: {
+  slug: string;
+  s: SubmissionView;
+  csrf: string;
+  open: boolean;
+  offset: number;
+}) {
   const { s } = props;
   if (s.status !== 'scored') return <span class="muted">—</span>;
   if (!props.open) return <span>{s.selectedFinal ? 'final' : '—'}</span>;
@@ -33,6 +53,7 @@ function FinalToggle(props: { slug: string; s: SubmissionView; csrf: string; ope
       <input type="hidden" name="csrf" value={props.csrf} />
       <input type="hidden" name="submission" value={s.id} />
       <input type="hidden" name="selected" value={s.selectedFinal ? 'false' : 'true'} />
+      {props.offset > 0 && <input type="hidden" name="offset" value={String(props.offset)} />}
       {s.selectedFinal && <span class="badge scored">final</span>}{' '}
       <button
         type="submit"
@@ -98,7 +119,7 @@ function SubmissionsTable(props: TeamPageProps) {
           </tr>
         </thead>
         <tbody>
-          {props.submissions.map((s) => (
+          {props.page.submissions.map((s) => (
             <tr id={`s-${s.id}`}>
               <th scope="row">
                 <a href={`/submissions/${s.id}`}>{when(s.createdAt)}</a>
@@ -112,7 +133,13 @@ function SubmissionsTable(props: TeamPageProps) {
                 {s.private ? accuracy(s.private.accuracy) : s.privateHidden ? 'after the end' : '—'}
               </td>
               <td>
-                <FinalToggle slug={props.competition.slug} s={s} csrf={props.header.csrf} open={open} />
+                <FinalToggle
+                  slug={props.competition.slug}
+                  s={s}
+                  csrf={props.header.csrf}
+                  open={open}
+                  offset={props.page.offset}
+                />
               </td>
               <td class="wrap">
                 <Details s={s} />
@@ -125,14 +152,39 @@ function SubmissionsTable(props: TeamPageProps) {
   );
 }
 
+/** Where the page sits (`51-100 of 1,000`) and the Newer / Older links around it. */
+function Pager(props: { slug: string; page: SubmissionPage }) {
+  const { total, limit, offset, submissions } = props.page;
+  const newer = offset > 0 ? Math.max(0, Math.min(offset - limit, total - limit)) : null;
+  const older = offset + limit < total ? offset + limit : null;
+  if (newer === null && older === null) return null;
+  const shown = submissions.length > 0 ? `${offset + 1}–${offset + submissions.length}` : 'none on this page';
+  return (
+    <nav class="pager" aria-label="Submission pages">
+      <span>
+        {shown} of {total}
+      </span>{' '}
+      {newer !== null && (
+        <a href={teamPath(props.slug, newer)} rel="prev">
+          ← Newer
+        </a>
+      )}{' '}
+      {older !== null && (
+        <a href={teamPath(props.slug, older)} rel="next">
+          Older →
+        </a>
+      )}
+    </nav>
+  );
+}
+
 /** The signed-in team's page. Reloads itself every few seconds while scoring runs (no scripts). */
 export function TeamPage(props: TeamPageProps) {
-  const { competition: c, team, submissions } = props;
-  const pending = scoringPending(submissions);
-  const finals = submissions.filter((s) => s.selectedFinal).length;
-  const scored = submissions.filter((s) => s.status === 'scored' && s.public !== null);
-  const best = scored.reduce<SubmissionView | null>(
-    (b, s) => (b === null || s.public!.accuracy > b.public!.accuracy ? s : b),
+  const { competition: c, team, page, history } = props;
+  const pending = scoringPending(page.submissions);
+  const finals = history.filter((p) => p.selectedFinal).length;
+  const best = history.reduce<ScorePoint | null>(
+    (b, p) => (b === null || p.public.accuracy > b.public.accuracy ? p : b),
     null,
   );
   return (
@@ -159,7 +211,7 @@ export function TeamPage(props: TeamPageProps) {
       )}
       <h2>Public score over time</h2>
       <p class="muted">Best public score: {best ? scoreText(best.public) : '—'}</p>
-      <ScoreChart points={scored.map((s) => ({ at: s.createdAt, accuracy: s.public!.accuracy }))} />
+      <ScoreChart points={history.map((p) => ({ at: p.createdAt, accuracy: p.public.accuracy }))} />
       <h2>Finals</h2>
       <p>
         {finals} of {c.finals} selected.{' '}
@@ -170,11 +222,16 @@ export function TeamPage(props: TeamPageProps) {
             : 'Finals can be chosen once the competition opens.'}
       </p>
       <h2>Submissions</h2>
-      {submissions.length === 0 ? (
+      {page.total === 0 ? (
         <p>No submissions yet. Upload a bundle and trigger scoring with the CLI or the API.</p>
+      ) : page.submissions.length === 0 ? (
+        <p>
+          No submissions on this page; the newest are on the <a href={teamPath(c.slug)}>first page</a>.
+        </p>
       ) : (
         <SubmissionsTable {...props} />
       )}
+      <Pager slug={c.slug} page={page} />
     </Layout>
   );
 }

@@ -2,12 +2,14 @@
 import type { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
+import { SUBMISSION_PAGE } from '../../../core/api/submissions.js';
 import {
+  bundleNames,
   type CompetitionView,
   getCompetition,
   getTeam,
-  listBundles,
   listSubmissions,
+  scoreHistory,
   selectFinal,
 } from '../../services/index.js';
 import { validate } from '../body.js';
@@ -16,12 +18,19 @@ import { HttpError, statusOf, toPublicError } from '../errors.js';
 import { headerOf, type PageDeps } from './auth.js';
 import { Layout, sendPage } from './layout.js';
 import { checkCsrf, readForm, readSession, type Session } from './session.js';
-import { TeamPage } from './team-view.js';
+import { TeamPage, teamPath } from './team-view.js';
 
 const finalForm = z.object({
   csrf: z.string(),
   submission: z.uuid(),
   selected: z.enum(['true', 'false']),
+  /** The page of submissions the toggle was on, to return to it. */
+  offset: z.coerce.number().int().min(0).max(1_000_000_000).optional(),
+});
+
+/** `?offset=` of the team page: which page of 50 submissions (newest first) to show. */
+const pageQuery = z.object({
+  offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
 });
 
 /** Codes of a refused final selection that the team page explains in place (the rest are error pages). */
@@ -71,21 +80,28 @@ async function renderTeam(
   session: Session,
   competition: CompetitionView,
   team: TeamIdentity,
+  offset: number,
   notice?: { message: string; status: ContentfulStatusCode },
 ) {
-  const [view, submissions, bundles] = await Promise.all([
+  const [view, page, history] = await Promise.all([
     getTeam(deps.services, team.id),
-    listSubmissions(deps.services, team.id),
-    listBundles(deps.services, team.id),
+    listSubmissions(deps.services, team.id, { limit: SUBMISSION_PAGE.defaultLimit, offset }),
+    scoreHistory(deps.services, team.id),
   ]);
+  const bundles = await bundleNames(
+    deps.services,
+    team.id,
+    page.submissions.map((s) => s.bundleId),
+  );
   return sendPage(
     c,
     <TeamPage
       header={headerOf(session)}
       competition={competition}
       team={view}
-      submissions={submissions}
-      bundles={new Map(bundles.map((b) => [b.id, b.name]))}
+      page={page}
+      history={history}
+      bundles={bundles}
       notice={notice?.message}
     />,
     notice?.status ?? 200,
@@ -100,7 +116,9 @@ export function registerTeamPage(web: Hono<AppEnv>, deps: PageDeps): void {
     if (session.principal.kind === 'host') {
       return sendPage(c, <HostNote session={session} competition={competition} />);
     }
-    return renderTeam(c, deps, session, competition, teamOf(session, competition));
+    const team = teamOf(session, competition);
+    const { offset } = validate(pageQuery, c.req.query(), 'query');
+    return renderTeam(c, deps, session, competition, team, offset);
   });
 
   web.post('/c/:slug/team/final', async (c) => {
@@ -115,8 +133,9 @@ export function registerTeamPage(web: Hono<AppEnv>, deps: PageDeps): void {
     } catch (err) {
       const { code, message } = toPublicError(err);
       if (!EXPLAINED.has(code)) throw err;
-      return renderTeam(c, deps, session, competition, team, { message, status: statusOf(code) });
+      const notice = { message, status: statusOf(code) };
+      return renderTeam(c, deps, session, competition, team, input.offset ?? 0, notice);
     }
-    return c.redirect(`/c/${encodeURIComponent(competition.slug)}/team`, 303);
+    return c.redirect(teamPath(competition.slug, input.offset), 303);
   });
 }

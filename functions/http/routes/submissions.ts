@@ -3,6 +3,7 @@ import { idParams, slugParams } from '../../../core/api/common.js';
 import {
   finalBody,
   idempotencyKey,
+  submissionListQuery,
   submissionListResponse,
   submissionResponse,
   triggerBody,
@@ -54,11 +55,13 @@ export const triggerRoute = apiRoute('team', {
 export const listSubmissionsRoute = apiRoute('team', {
   method: 'get',
   path: '/api/competitions/{slug}/submissions',
-  summary: "The team's own submissions",
+  summary: "The team's own submissions, a page at a time",
+  description:
+    'Newest first. `limit` (default 50, at most 200) and `offset` choose the page; `total` counts them all.',
   tags: ['submissions'],
-  request: { params: slugParams },
+  request: { params: slugParams, query: submissionListQuery },
   responses: {
-    200: { description: 'newest first', content: json(submissionListResponse) },
+    200: { description: 'a page, newest first', content: json(submissionListResponse) },
     ...errorResponses('invalid_argument', 'unauthenticated', 'forbidden', 'not_found'),
   },
 });
@@ -126,8 +129,8 @@ export function registerSubmissions(app: ApiApp, deps: RouteDeps): void {
   app.openapi(documented(app, listSubmissionsRoute), async (c) => {
     const { slug } = c.req.valid('param');
     const team = requireTeam(c, (await getCompetition(services, slug)).id);
-    const submissions = await listSubmissions(services, team.id);
-    return c.json(shape(submissionListResponse, { submissions }), 200);
+    const page = await listSubmissions(services, team.id, c.req.valid('query'));
+    return c.json(shape(submissionListResponse, page), 200);
   });
 
   app.openapi(documented(app, getSubmissionRoute), async (c) => {
