@@ -89,3 +89,23 @@ export async function startApiProcess(databaseUrl: string, timeoutMs = 60_000): 
     throw err;
   }
 }
+
+/**
+ * Waits (at most `maxSeconds`) until the API answers `GET /healthz` within `quickMs`: a pass's abandoned
+ * requests are still being computed after autocannon disconnects, and must not weigh on the next pass.
+ * Returns false when it stayed busy.
+ *
+ * @example
+ * if (!(await apiSettled(api.url))) { await api.stop(5000); api = await startApiProcess(databaseUrl); }
+ */
+export async function apiSettled(url: string, maxSeconds = 30, quickMs = 250): Promise<boolean> {
+  const deadline = performance.now() + maxSeconds * 1000;
+  while (performance.now() < deadline) {
+    const t0 = performance.now();
+    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) }).catch(() => null);
+    await res?.arrayBuffer();
+    if (res?.ok && performance.now() - t0 < quickMs) return true;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return false;
+}
