@@ -20,9 +20,7 @@ import { mediaType, readJson, requireMediaType, validate } from '../body.js';
 import type { RouteDeps } from '../context.js';
 import { HttpError } from '../errors.js';
 import { shape } from '../respond.js';
-import { type ApiApp, apiRoute, documented, errorResponses } from './openapi.js';
-
-const json = <S>(schema: S) => ({ 'application/json': { schema } });
+import { type ApiApp, apiRoute, documented, errorResponses, json } from './openapi.js';
 
 export const createCompetitionRoute = apiRoute('host', {
   method: 'post',

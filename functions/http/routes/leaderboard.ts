@@ -6,14 +6,15 @@ import {
   type ApiLeaderboard,
   leaderboardQuery,
   leaderboardResponse,
+  rebuildStandingsResponse,
 } from '../../../core/api/leaderboard.js';
 import { ServiceError } from '../../services/errors.js';
-import { type Leaderboard, leaderboard } from '../../services/index.js';
+import { type Leaderboard, leaderboard, rebuildStandings } from '../../services/index.js';
 import { boardEtag, notModified, PRIVATE_BOARD_CACHE, PUBLIC_BOARD_CACHE } from '../board-cache.js';
 import type { RouteDeps } from '../context.js';
 import { isHost } from '../middleware/auth.js';
 import { shape } from '../respond.js';
-import { type ApiApp, apiRoute, documented, errorResponses } from './openapi.js';
+import { type ApiApp, apiRoute, documented, errorResponses, json } from './openapi.js';
 
 export { ACCURACY_DECIMALS };
 
@@ -47,6 +48,21 @@ export const leaderboardRoute = apiRoute('any-or-host', {
       },
     },
     304: { description: "not modified: the `If-None-Match` ETag is still the board's" },
+    ...errorResponses('invalid_argument', 'unauthenticated', 'forbidden', 'not_found'),
+  },
+});
+
+export const rebuildStandingsRoute = apiRoute('host', {
+  method: 'post',
+  path: '/api/competitions/{slug}/standings/rebuild',
+  summary: 'Rebuild the standings from the submissions table',
+  description:
+    'Recomputes every kept board row of the competition in one transaction (repair, or after bulk changes) ' +
+    'and raises the board version, so every cached board and ETag is renewed.',
+  tags: ['leaderboard'],
+  request: { params: slugParams },
+  responses: {
+    200: { description: 'ranked teams per board after the rebuild', content: json(rebuildStandingsResponse) },
     ...errorResponses('invalid_argument', 'unauthenticated', 'forbidden', 'not_found'),
   },
 });
@@ -87,8 +103,15 @@ export function wantsCsv(accept: string | undefined): boolean {
   return /(^|,)\s*text\/csv\s*(;|,|$)/i.test(accept ?? '');
 }
 
-/** Register the leaderboard route. */
+/** Register the leaderboard routes. */
 export function registerLeaderboard(app: ApiApp, deps: RouteDeps): void {
+  app.openapi(documented(app, rebuildStandingsRoute), async (c) => {
+    const { slug } = c.req.valid('param');
+    const { teams, boardVersion } = await rebuildStandings(deps.services, slug);
+    deps.boards.forget(slug);
+    return c.json(shape(rebuildStandingsResponse, { competition: slug, teams, boardVersion }), 200);
+  });
+
   app.openapi(documented(app, leaderboardRoute), async (c) => {
     const { slug } = c.req.valid('param');
     const { split, limit, offset } = c.req.valid('query');

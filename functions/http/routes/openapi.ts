@@ -160,3 +160,11 @@ export function registerOpenApi(app: ApiApp): () => OpenApiDocument {
   app.openapi(documented(app, openApiRoute), (c) => c.json(get(), 200));
   return get;
 }
+
+/**
+ * A JSON body or response content for a createRoute definition.
+ *
+ * @example
+ * responses: { 200: { description: 'the competition', content: json(competitionResponse) } }
+ */
+export const json = <S>(schema: S) => ({ 'application/json': { schema } });

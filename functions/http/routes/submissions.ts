@@ -22,9 +22,7 @@ import { readJson, validate } from '../body.js';
 import type { RouteDeps } from '../context.js';
 import { requireSignedIn, requireTeam } from '../middleware/auth.js';
 import { outputCsvResponse, shape } from '../respond.js';
-import { type ApiApp, apiRoute, documented, errorResponses } from './openapi.js';
-
-const json = <S>(schema: S) => ({ 'application/json': { schema } });
+import { type ApiApp, apiRoute, documented, errorResponses, json } from './openapi.js';
 
 export const triggerRoute = apiRoute('team', {
   method: 'post',
