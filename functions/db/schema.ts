@@ -1,6 +1,7 @@
 // drizzle schema of the competition service: competitions, test items, teams, bundles, submissions.
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   check,
@@ -20,6 +21,10 @@ import { COMPETITION_DEFAULTS } from '../../core/api/competitions.js';
 import type { Manifest } from '../../core/bundle/manifest.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** A required reference to the row this one belongs to: deleting that row deletes this one. */
+const ownedBy = (name: string, target: () => AnyPgColumn) =>
+  uuid(name).notNull().references(target, { onDelete: 'cascade' });
 
 /** Submission states, in the order a submission goes through them. */
 export const SUBMISSION_STATUSES = ['queued', 'running', 'scored', 'failed'] as const;
@@ -65,9 +70,7 @@ export const competitions = pgTable('competitions', {
 export const testItems = pgTable(
   'test_items',
   {
-    competitionId: uuid('competition_id')
-      .notNull()
-      .references(() => competitions.id, { onDelete: 'cascade' }),
+    competitionId: ownedBy('competition_id', () => competitions.id),
     itemId: text('item_id').notNull(),
     position: integer('position').notNull(),
     imagePath: text('image_path').notNull(),
@@ -84,9 +87,7 @@ export const teams = pgTable(
   'teams',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    competitionId: uuid('competition_id')
-      .notNull()
-      .references(() => competitions.id, { onDelete: 'cascade' }),
+    competitionId: ownedBy('competition_id', () => competitions.id),
     name: text('name').notNull(),
     members: jsonb('members').$type<string[]>().notNull(),
     tokenHash: text('token_hash').notNull().unique(),
@@ -99,12 +100,8 @@ export const bundles = pgTable(
   'bundles',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    competitionId: uuid('competition_id')
-      .notNull()
-      .references(() => competitions.id, { onDelete: 'cascade' }),
-    teamId: uuid('team_id')
-      .notNull()
-      .references(() => teams.id, { onDelete: 'cascade' }),
+    competitionId: ownedBy('competition_id', () => competitions.id),
+    teamId: ownedBy('team_id', () => teams.id),
     sha256: text('sha256').notNull(),
     sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
     manifest: jsonb('manifest').$type<Manifest>().notNull(),
@@ -118,15 +115,9 @@ export const submissions = pgTable(
   'submissions',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    competitionId: uuid('competition_id')
-      .notNull()
-      .references(() => competitions.id, { onDelete: 'cascade' }),
-    teamId: uuid('team_id')
-      .notNull()
-      .references(() => teams.id, { onDelete: 'cascade' }),
-    bundleId: uuid('bundle_id')
-      .notNull()
-      .references(() => bundles.id, { onDelete: 'cascade' }),
+    competitionId: ownedBy('competition_id', () => competitions.id),
+    teamId: ownedBy('team_id', () => teams.id),
+    bundleId: ownedBy('bundle_id', () => bundles.id),
     status: text('status').$type<SubmissionStatus>().notNull().default('queued'),
     /** 0 until first claimed; each claim raises it, and a claim with an older attempt is refused. */
     attempt: integer('attempt').notNull().default(0),
@@ -168,17 +159,11 @@ export const submissions = pgTable(
 export const standings = pgTable(
   'standings',
   {
-    competitionId: uuid('competition_id')
-      .notNull()
-      .references(() => competitions.id, { onDelete: 'cascade' }),
+    competitionId: ownedBy('competition_id', () => competitions.id),
     split: text('split').$type<Split>().notNull(),
-    teamId: uuid('team_id')
-      .notNull()
-      .references(() => teams.id, { onDelete: 'cascade' }),
+    teamId: ownedBy('team_id', () => teams.id),
     /** The submission the score comes from. */
-    submissionId: uuid('submission_id')
-      .notNull()
-      .references(() => submissions.id, { onDelete: 'cascade' }),
+    submissionId: ownedBy('submission_id', () => submissions.id),
     score: doublePrecision('score').notNull(),
     /** When the chosen submission was made: ties go to the earlier one. */
     submittedAt: ts('submitted_at').notNull(),
