@@ -18,8 +18,8 @@ type StateEntry = { at: number; state: Promise<BoardState> };
 /** A board state with the phase at the time of the read. */
 export type BoardNow = BoardState & { phase: CompetitionPhase };
 
-/** A serialized response: its bytes, content type and strong ETag. */
-export type CachedBody = { body: string; etag: string };
+/** A serialized response: its bytes (encoded once, sent many times) and strong ETag. */
+export type CachedBody = { body: Uint8Array<ArrayBuffer>; etag: string };
 
 /**
  * Per-process board cache. `state(slug)` costs a database read at most every {@link BOARD_STATE_TTL_MS} per

@@ -249,12 +249,12 @@ export function registerBoard(web: Hono<AppEnv>, deps: PageDeps): void {
           asHost={asHost}
         />,
       );
-      return { body, etag };
+      return { body: Buffer.from(body), etag };
     };
     // Only the page anyone sees is shared between requests; a signed-in viewer's page is built for them.
     const { body } = personal
       ? await render()
       : await deps.boards.page(`${state.competitionId}|${key.join('|')}`, render);
-    return c.html(body, 200);
+    return c.body(body, 200, { 'Content-Type': 'text/html; charset=UTF-8' });
   });
 }

@@ -124,7 +124,8 @@ export function registerLeaderboard(app: ApiApp, deps: RouteDeps): void {
     const key = [state.boardVersion, state.phase, split, offset, limit, format];
     const { body, etag } = await deps.boards.page(`${state.competitionId}|${key.join('|')}`, async () => {
       const board = toJson(await leaderboard(deps.services, slug, split, { asHost: true, limit, offset }));
-      return { body: format === 'csv' ? toCsv(board) : JSON.stringify(board), etag: boardEtag(key) };
+      const text = format === 'csv' ? toCsv(board) : JSON.stringify(board);
+      return { body: Buffer.from(text), etag: boardEtag(key) };
     });
     // The private board before the end is the host's alone: never stored by a shared cache.
     const personal = split === 'private' && state.phase !== 'ended';
@@ -132,7 +133,7 @@ export function registerLeaderboard(app: ApiApp, deps: RouteDeps): void {
     c.header('ETag', etag);
     c.header('Vary', 'Accept, Authorization');
     if (notModified(c, etag)) return c.body(null, 304);
-    if (format === 'json') return c.body(body, 200, { 'Content-Type': 'application/json' });
+    if (format === 'json') return c.body(body, 200, { 'Content-Type': 'application/json; charset=utf-8' });
     c.header('Content-Disposition', `attachment; filename="${slug}-${split}-leaderboard.csv"`);
     return c.body(body, 200, { 'Content-Type': 'text/csv; charset=utf-8' });
   });
