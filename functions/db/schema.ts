@@ -173,7 +173,17 @@ export const standings = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.competitionId, t.split, t.teamId] }),
-    index('standings_board_idx').on(t.competitionId, t.split, t.score.desc(), t.submittedAt, t.submissionId),
+    // NULLS FIRST: what `order by score desc` means in PostgreSQL; with drizzle's default (DESC NULLS LAST) the
+    // index cannot give the board's order and every page sorts the whole board (test/db/explain.test.ts).
+    index('standings_board_idx').on(
+      t.competitionId,
+      t.split,
+      t.score.desc().nullsFirst(),
+      t.submittedAt,
+      t.submissionId,
+    ),
+    /** A team's rows: the per-team keep (delete + insert in the transaction that changes them), team removal. */
+    index('standings_team_idx').on(t.teamId),
     check('standings_split_check', sql`${t.split} in ('public', 'private')`),
   ],
 );

@@ -187,7 +187,7 @@ export async function standingOf(
       and(
         eq(standings.competitionId, competitionId),
         eq(standings.split, split),
-        sql`(${standings.score} > ${row.score} or (${standings.score} = ${row.score} and (${standings.submittedAt}, ${standings.submissionId}) < (${row.submittedAt}::timestamptz, ${row.submissionId}::uuid)))`,
+        sql`(${standings.score} > ${row.score} or (${standings.score} = ${row.score} and (${standings.submittedAt}, ${standings.submissionId}) < (${row.submittedAt.toISOString()}::timestamptz, ${row.submissionId}::uuid)))`,
       ),
     );
   const { submittedAt: _, ...rest } = row;
