@@ -84,7 +84,9 @@ describe.each(drivers())('paged submissions over %s', (driver) => {
     expect(page.submissions.map((s) => s.id)).toEqual(ids.slice(0, 50));
     const statements = rec.sql();
     expect(statements).toHaveLength(2);
-    expect(statements.filter((q) => / from "submissions" .* limit \$\d+( offset \$\d+)?$/.test(q))).toHaveLength(1);
+    expect(
+      statements.filter((q) => / from "submissions" .* limit \$\d+( offset \$\d+)?$/.test(q)),
+    ).toHaveLength(1);
     expect(statements.filter((q) => /count\(\*\)/.test(q))).toHaveLength(1);
   });
 
