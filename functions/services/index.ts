@@ -61,6 +61,7 @@ export {
 } from './results.js';
 export { stratifiedSplit } from './split.js';
 export {
+  assertBoardVisible,
   type BoardState,
   boardState,
   type Leaderboard,

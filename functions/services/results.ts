@@ -67,15 +67,17 @@ function leased(submissionId: string, leaseToken: string) {
 
 /**
  * Runs one submission update and, when it changed a row, keeps the team's standings in the same
- * transaction (a result always changes the team's board rows or counts).
+ * transaction. `changesBoard: false` for an update no board shows (a retry back to queued counts as the
+ * running attempt did), so cached boards are not renewed for nothing.
  */
 async function recorded(
   ctx: ServiceContext,
   update: (tx: Tx) => Promise<SubmissionRow[]>,
+  changesBoard = true,
 ): Promise<SubmissionRow | undefined> {
   return ctx.db.transaction(async (tx) => {
     const [row] = await update(tx);
-    if (row) await keepTeamStanding(tx, row.competitionId, row.teamId);
+    if (row && changesBoard) await keepTeamStanding(tx, row.competitionId, row.teamId);
     return row;
   });
 }
@@ -136,19 +138,22 @@ export async function failSubmission(
 ): Promise<SubmissionView> {
   if (failure.retry && !failure.isInfra)
     throw new Error('failSubmission: only infrastructure faults are retried');
-  const row = await recorded(ctx, (tx) =>
-    tx
-      .update(submissions)
-      .set({
-        status: failure.retry ? 'queued' : 'failed',
-        leaseToken: null,
-        errorCode: failure.code.slice(0, 64),
-        errorMessage: failure.message.slice(0, 2000),
-        errorIsInfra: failure.isInfra,
-        finishedAt: failure.retry ? null : nowOf(ctx),
-      })
-      .where(leased(submissionId, leaseToken))
-      .returning(),
+  const row = await recorded(
+    ctx,
+    (tx) =>
+      tx
+        .update(submissions)
+        .set({
+          status: failure.retry ? 'queued' : 'failed',
+          leaseToken: null,
+          errorCode: failure.code.slice(0, 64),
+          errorMessage: failure.message.slice(0, 2000),
+          errorIsInfra: failure.isInfra,
+          finishedAt: failure.retry ? null : nowOf(ctx),
+        })
+        .where(leased(submissionId, leaseToken))
+        .returning(),
+    !failure.retry,
   );
   if (!row) throw new StaleLeaseError(submissionId);
   return toSubmissionView(row, true);

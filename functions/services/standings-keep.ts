@@ -1,7 +1,7 @@
 // Keeping the boards: the standings rules as one SQL statement, applied per team in the transaction that
 // changes a team's submissions, or to a whole competition by a rebuild.
 import { and, eq, type SQL, sql } from 'drizzle-orm';
-import type { Db, Tx } from '../db/client.js';
+import type { Tx } from '../db/client.js';
 import { competitions, standings, submissions, teams } from '../db/schema.js';
 import { competitionRow } from './competitions.js';
 import type { ServiceContext } from './context.js';
@@ -110,7 +110,7 @@ export async function rebuildStandings(
   slug: string,
 ): Promise<RebuildResult> {
   const competition = await competitionRow(ctx, slug);
-  return (ctx.db as Db).transaction(async (tx) => {
+  return ctx.db.transaction(async (tx) => {
     const boardVersion = await bumpBoardVersion(tx, competition.id);
     await tx.delete(standings).where(eq(standings.competitionId, competition.id));
     await tx.execute(

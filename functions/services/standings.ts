@@ -66,6 +66,18 @@ export async function boardState(ctx: Pick<ServiceContext, 'db'>, slug: string):
   return { slug, ...row };
 }
 
+/**
+ * The one visibility rule of boards: the private board is `forbidden` before the end, except to the host.
+ *
+ * @example
+ * assertBoardVisible('private', state.phase, isHost(c)); // throws for a team before the end
+ */
+export function assertBoardVisible(split: Split, phase: CompetitionPhase, asHost: boolean): void {
+  if (split === 'private' && phase !== 'ended' && !asHost) {
+    throw new ServiceError('forbidden', 'the private leaderboard opens when the competition ends');
+  }
+}
+
 /** Board order: higher score first; on a tie the earlier submission, then the smaller id. */
 const BOARD_ORDER = [desc(standings.score), asc(standings.submittedAt), asc(standings.submissionId)];
 
@@ -98,9 +110,7 @@ export async function leaderboard(
 ): Promise<Leaderboard> {
   const competition = await competitionRow(ctx, slug);
   const phase = phaseOf(competition, nowOf(ctx));
-  if (split === 'private' && phase !== 'ended' && !options.asHost) {
-    throw new ServiceError('forbidden', 'the private leaderboard opens when the competition ends');
-  }
+  assertBoardVisible(split, phase, options.asHost ?? false);
   const limit = options.limit ?? 100;
   const offset = options.offset ?? 0;
   const board = and(eq(standings.competitionId, competition.id), eq(standings.split, split));

@@ -3,8 +3,8 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { type Split, splitSchema } from '../../../core/api/common.js';
 import { BOARD_PAGE } from '../../../core/api/leaderboard.js';
-import { ServiceError } from '../../services/errors.js';
 import {
+  assertBoardVisible,
   type CompetitionView,
   getCompetition,
   type LeaderboardRow,
@@ -197,9 +197,7 @@ export function registerBoard(web: Hono<AppEnv>, deps: PageDeps): void {
     const slug = c.req.param('slug');
     const [session, state] = await Promise.all([readSession(c, deps.services), deps.boards.state(slug)]);
     const asHost = session.principal.kind === 'host';
-    if (split === 'private' && state.phase !== 'ended' && !asHost) {
-      throw new ServiceError('forbidden', 'the private leaderboard opens when the competition ends');
-    }
+    assertBoardVisible(split, state.phase, asHost);
     const myTeamId = session.principal.kind === 'team' ? session.principal.team.id : undefined;
     const viewer = asHost ? 'host' : (myTeamId ?? 'anyone');
     const key = [

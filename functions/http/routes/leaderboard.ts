@@ -8,8 +8,7 @@ import {
   leaderboardResponse,
   rebuildStandingsResponse,
 } from '../../../core/api/leaderboard.js';
-import { ServiceError } from '../../services/errors.js';
-import { type Leaderboard, leaderboard, rebuildStandings } from '../../services/index.js';
+import { assertBoardVisible, type Leaderboard, leaderboard, rebuildStandings } from '../../services/index.js';
 import { boardEtag, notModified, PRIVATE_BOARD_CACHE, PUBLIC_BOARD_CACHE } from '../board-cache.js';
 import type { RouteDeps } from '../context.js';
 import { isHost } from '../middleware/auth.js';
@@ -117,9 +116,7 @@ export function registerLeaderboard(app: ApiApp, deps: RouteDeps): void {
     const { split, limit, offset } = c.req.valid('query');
     const asHost = isHost(c);
     const state = await deps.boards.state(slug);
-    if (split === 'private' && state.phase !== 'ended' && !asHost) {
-      throw new ServiceError('forbidden', 'the private leaderboard opens when the competition ends');
-    }
+    assertBoardVisible(split, state.phase, asHost);
     const format = wantsCsv(c.req.header('accept')) ? 'csv' : 'json';
     const key = [state.boardVersion, state.phase, split, offset, limit, format];
     const { body, etag } = await deps.boards.page(`${state.competitionId}|${key.join('|')}`, async () => {
