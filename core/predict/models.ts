@@ -103,19 +103,21 @@ export async function runChecked(
 
 /**
  * Load every distinct model file of the bundle once and check its input dims against each leaf's
- * spec. On any failure the models loaded so far are disposed before the error is rethrown.
+ * spec (`only`: just the models of those leaf ids). On any failure the models loaded so far are
+ * disposed before the error is rethrown.
  *
  * @example
  * const models = await loadBundleModels(bundle, { threads: 4 });
  */
 export async function loadBundleModels(
   bundle: BundleLike,
-  opts: { load?: LoadOptions; loader?: ModelLoader } = {},
+  opts: { load?: LoadOptions; loader?: ModelLoader; only?: ReadonlySet<string> } = {},
 ): Promise<Map<string, LoadedModel>> {
   const loader = opts.loader ?? loadModel;
   const models = new Map<string, LoadedModel>();
   try {
     for (const leaf of listLeaves(bundle.manifest)) {
+      if (opts.only && !opts.only.has(leaf.id)) continue;
       let model = models.get(leaf.model);
       if (!model) {
         model = await loader(bundle.dir, leaf.model, opts.load);

@@ -44,6 +44,8 @@ export type Prediction = {
   /** Final class per image. */
   predictions: Int32Array;
   members: MemberPrediction[];
+  /** Every leaf's probabilities (N×classes, TTA-averaged), keyed by leaf id: what a prediction cache keeps. */
+  tables: Map<string, Float32Array>;
   runtime: RuntimeStamp[];
   /** Wall time of the prediction loop (preprocessing, inference, voting), models already loaded. */
   seconds: number;
@@ -89,17 +91,44 @@ export async function predictWithModels(
   images: string[],
   opts: Pick<PredictOptions, 'batchSize' | 'onProgress'> = {},
 ): Promise<Prediction> {
+  const started = performance.now();
+  const tables = await inferLeaves(manifest, models, images, opts);
+  const voted = voteLeaves(manifest, tables, images.length);
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    ...voted,
+    tables,
+    runtime: runtimeStamps(models),
+    seconds,
+    imagesPerSecond: seconds > 0 ? images.length / seconds : 0,
+  };
+}
+
+/**
+ * Each leaf's class probabilities over the images (row-major N×classes, TTA views averaged, logits
+ * soft-maxed), keyed by leaf id (listLeaves' path). `only` restricts the work to those leaves (the
+ * others' models need not be loaded): the scorer infers just the leaves its prediction cache lacks.
+ *
+ * @example
+ * const tables = await inferLeaves(manifest, models, images, { only: new Set(['0.1']) });
+ */
+export async function inferLeaves(
+  manifest: Manifest,
+  models: Map<string, LoadedModel>,
+  images: string[],
+  opts: Pick<PredictOptions, 'batchSize' | 'onProgress'> & { only?: ReadonlySet<string> } = {},
+): Promise<Map<string, Float32Array>> {
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new SketchboardError('invalid_argument', `batch size must be a positive integer, got ${batchSize}`);
   }
-  const started = performance.now();
   const { classes } = manifest;
   const n = images.length;
-  const leaves = listLeaves(manifest);
+  const leaves = listLeaves(manifest).filter((l) => !opts.only || opts.only.has(l.id));
   const specs = leaves.map((l) => l.input);
   const views = ['none', ...(manifest.tta ?? [])] as const;
   const tables = new Map(leaves.map((l) => [l.id, new Float32Array(n * classes)]));
+  if (leaves.length === 0) return tables;
 
   const prepare = (start: number) => {
     const p = preprocessBatch(images.slice(start, Math.min(n, start + batchSize)), specs);
@@ -136,23 +165,38 @@ export async function predictWithModels(
     }
     opts.onProgress?.(start + rows, n);
   }
+  return tables;
+}
 
+/** The ensemble's verdict from every leaf's probability table: what voteLeaves returns. */
+export type Voted = Pick<Prediction, 'classes' | 'scores' | 'predictions' | 'members'>;
+
+/**
+ * Vote the manifest's tree over every leaf's N×classes probability table (inferLeaves' output, or
+ * tables from a cache): pure arithmetic, no model. Throws SketchboardError('internal') when a leaf's
+ * table is missing or has the wrong length.
+ *
+ * @example
+ * const { predictions } = voteLeaves(manifest, tables, images.length);
+ */
+export function voteLeaves(manifest: Manifest, tables: ReadonlyMap<string, Float32Array>, n: number): Voted {
+  const { classes } = manifest;
+  for (const leaf of listLeaves(manifest)) {
+    const t = tables.get(leaf.id);
+    if (!t || t.length !== n * classes) {
+      throw new SketchboardError(
+        'internal',
+        `leaf ${leaf.id} (${leaf.model}) has ${t ? t.length : 'no'} scores, expected ${n}×${classes}`,
+      );
+    }
+  }
   const { root, byId } = voteTree(buildTree(manifest.ensemble, '', 1, tables, n, classes));
   const members: MemberPrediction[] = [];
   walkNodes(manifest.ensemble, '', (node, path) => {
     const model = isLeaf(node) ? node.model : `${node.vote} vote of ${node.members.length}`;
     members.push({ id: nodeId(path), model, predictions: byId.get(nodeId(path))!.decisions });
   });
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    classes,
-    scores: root.scores.data,
-    predictions: root.decisions,
-    members,
-    runtime: runtimeStamps(models),
-    seconds,
-    imagesPerSecond: seconds > 0 ? n / seconds : 0,
-  };
+  return { classes, scores: root.scores.data, predictions: root.decisions, members };
 }
 
 /** Mean of the TTA views' probabilities, written into `target` at `offset`. */
@@ -170,7 +214,7 @@ function buildTree(
   node: EnsembleNode,
   path: string,
   weight: number,
-  tables: Map<string, Float32Array>,
+  tables: ReadonlyMap<string, Float32Array>,
   rows: number,
   classes: number,
 ): VoteTree {

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedModel, Tensor } from '../../core/backends/types.js';
 import { parseManifest } from '../../core/bundle/manifest.js';
 import { isSketchboardError } from '../../core/errors.js';
-import { checkBundleModels } from '../../core/predict/models.js';
-import { predictBundle } from '../../core/predict/predictor.js';
+import { checkBundleModels, loadBundleModels } from '../../core/predict/models.js';
+import { inferLeaves, predictBundle, voteLeaves } from '../../core/predict/predictor.js';
 
 let dir: string;
 let images: string[];
@@ -231,6 +231,69 @@ describe('predictBundle with stand-in models', () => {
     });
     expect(p.predictions.length).toBe(0);
     expect(p.members[0].id).toBe('root');
+  });
+});
+
+describe('inferLeaves and voteLeaves (what a prediction cache builds on)', () => {
+  const tree = () =>
+    manifestOf({
+      vote: 'soft',
+      members: [
+        { model: 'a.onnx' },
+        { model: 'b.onnx', input: { size: [2, 2], channels: 3, layout: 'NCHW' } },
+      ],
+    });
+
+  it("infers only the leaves asked for, loading only their models, and votes tables to predictBundle's verdict", async () => {
+    const a = fake([4, 4, 1], halves(4));
+    const b = fake([3, 2, 2], (img) => halves(2)(img.subarray(0, 4)));
+    const byPath: Record<string, LoadedModel> = { 'a.onnx': a.model, 'b.onnx': b.model };
+    const manifest = tree();
+    const whole = await predictBundle({ dir, manifest }, images, { loader: async (_d, p) => byPath[p] });
+    expect([...whole.tables.keys()]).toEqual(['0', '1']);
+    for (const t of whole.tables.values()) expect(t).toHaveLength(images.length * 2);
+
+    const loaded: string[] = [];
+    const models = await loadBundleModels(
+      { dir, manifest },
+      {
+        only: new Set(['1']),
+        loader: async (_d, p) => {
+          loaded.push(p);
+          return byPath[p];
+        },
+      },
+    );
+    expect(loaded).toEqual(['b.onnx']);
+    const callsBefore = a.calls.length;
+    const part = await inferLeaves(manifest, models, images, { only: new Set(['1']) });
+    expect([...part.keys()]).toEqual(['1']);
+    expect(a.calls.length).toBe(callsBefore);
+    expect([...part.get('1')!]).toEqual([...whole.tables.get('1')!]);
+
+    // The other leaf's table from elsewhere (a cache): the vote equals the whole prediction.
+    const voted = voteLeaves(manifest, new Map([['0', whole.tables.get('0')!], ...part]), images.length);
+    expect([...voted.predictions]).toEqual([...whole.predictions]);
+    expect([...voted.scores]).toEqual([...whole.scores]);
+    expect(voted.members.map((m) => m.id)).toEqual(['root', '0', '1']);
+  });
+
+  it('refuses to vote when a leaf table is missing or mis-sized', () => {
+    const manifest = tree();
+    const ok = new Float32Array(images.length * 2).fill(0.5);
+    expect(() => voteLeaves(manifest, new Map([['0', ok]]), images.length)).toThrow(
+      /leaf 1 \(b\.onnx\) has no scores/,
+    );
+    expect(() =>
+      voteLeaves(
+        manifest,
+        new Map([
+          ['0', ok],
+          ['1', ok.subarray(2)],
+        ]),
+        images.length,
+      ),
+    ).toThrow(/leaf 1 \(b\.onnx\) has 8 scores, expected 5×2/);
   });
 });
 
