@@ -77,7 +77,7 @@ export type InputSpec = {
 };
 export type PartialInputSpec = z.infer<typeof partialInputSchema>;
 
-export type LeafNode = { model: string; weight?: number; input?: PartialInputSpec };
+export type LeafNode = { model: string; outputName?: string; weight?: number; input?: PartialInputSpec };
 export type VoteNode = { vote: 'soft' | 'hard'; members: EnsembleNode[]; weight?: number };
 export type EnsembleNode = LeafNode | VoteNode;
 
@@ -87,6 +87,13 @@ const leafSchema = z.strictObject({
   model: bundlePath.refine((p) => modelFormatOf(p) !== null, {
     message: 'model file must end in .onnx (ONNX) or .json (TF.js model.json)',
   }),
+  /** One named output of a multi-output model (a shared backbone's fold head); default its only output. */
+  outputName: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[\x21-\x7e]+$/, 'output names are printable ASCII without spaces')
+    .optional(),
   weight: weightSchema.optional(),
   input: partialInputSchema.optional(),
 });
@@ -117,8 +124,17 @@ export const manifestSchema = z.strictObject({
 
 export type Manifest = z.output<typeof manifestSchema>;
 
-/** A leaf with its resolved input spec and its position in the tree ("0.1" = members[0].members[1]). */
-export type ResolvedLeaf = { id: string; model: string; weight: number; input: InputSpec };
+/**
+ * A leaf with its resolved input spec and its position in the tree ("0.1" = members[0].members[1]);
+ * `outputName` when the leaf reads one named output of a multi-output model.
+ */
+export type ResolvedLeaf = {
+  id: string;
+  model: string;
+  outputName?: string;
+  weight: number;
+  input: InputSpec;
+};
 
 export function isLeaf(node: EnsembleNode): node is LeafNode {
   return 'model' in node;
@@ -156,6 +172,7 @@ export function listLeaves(manifest: Manifest): ResolvedLeaf[] {
       out.push({
         id,
         model: node.model,
+        ...(node.outputName === undefined ? {} : { outputName: node.outputName }),
         weight: node.weight ?? 1,
         input: resolveInput(manifest.input, node.input),
       });
