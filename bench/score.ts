@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { exportLayersModel } from '../core/backends/onnx-export/index.js';
+import { digestBundle } from '../core/bundle/digest.js';
 import { openBundle } from '../core/bundle/open.js';
 import { packBundle } from '../core/bundle/pack.js';
 import { generateSketchDataset } from '../core/data/generate.js';
@@ -142,12 +143,14 @@ async function main(): Promise<void> {
   });
   const { team } = await registerTeam(ctx, 'bench', { name: 'bench', members: ['b'] });
   const opened = await openBundle(zip);
+  const files = await digestBundle(opened);
   await opened.dispose();
   await blobs.putFile(bundleKey(opened.sha256), zip);
   const { bundle } = await recordBundle(ctx, {
     teamId: team.id,
     sha256: opened.sha256,
     sizeBytes: opened.sizeBytes,
+    files,
     manifest: opened.manifest,
     blobKey: bundleKey(opened.sha256),
   });

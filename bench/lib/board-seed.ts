@@ -166,6 +166,7 @@ export async function seedBoard(ctx: ServiceContext, options: SeedOptions): Prom
             teamId: team.id,
             sha256,
             sizeBytes: 4096,
+            files: [],
             manifest,
             blobKey: `bundles/${sha256}.zip`,
           });

@@ -18,6 +18,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { Split } from '../../core/api/common.js';
 import { COMPETITION_DEFAULTS } from '../../core/api/competitions.js';
+import type { FileDigest } from '../../core/bundle/digest.js';
 import type { Manifest } from '../../core/bundle/manifest.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -105,6 +106,8 @@ export const bundles = pgTable(
     sha256: text('sha256').notNull(),
     sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
     manifest: jsonb('manifest').$type<Manifest>().notNull(),
+    /** Every file's path, bytes and sha256 (null for bundles recorded before digests were kept). */
+    files: jsonb('files').$type<FileDigest[]>(),
     blobKey: text('blob_key').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
   },

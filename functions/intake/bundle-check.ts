@@ -1,28 +1,32 @@
 // The bundle check before a bundle is accepted: safe unzip, class count, every model loaded and run once.
 import pLimit from 'p-limit';
+import { digestBundle, type FileDigest } from '../../core/bundle/digest.js';
 import type { Manifest } from '../../core/bundle/manifest.js';
 import { openBundle } from '../../core/bundle/open.js';
 import { checkBundleModels } from '../../core/predict/models.js';
 import { ServiceError } from '../services/errors.js';
 
+/** What a bundle check found: the parsed manifest and every file's digest (path, bytes, sha256). */
+export type CheckedBundle = { manifest: Manifest; files: FileDigest[] };
+
 /**
  * Validates an uploaded bundle archive before it is accepted: safe unzip, manifest, class count, every
- * model loads and gives [N, classes]. Returns the parsed manifest; throws 422-coded errors otherwise.
+ * model loads and gives [N, classes]. Returns the manifest and file digests; throws 422-coded errors otherwise.
  */
 export type ValidateBundle = (
   zipPath: string,
   opts: { classes: number; workDir: string; maxBytes: number },
-) => Promise<Manifest>;
+) => Promise<CheckedBundle>;
 
 /** Bundle checks load every model into memory: at most this many run at once per process (more wait). */
 export const DEFAULT_VALIDATION_CONCURRENCY = 2;
 
 /**
  * The default bundle check: safe unzip (core/bundle), class count, then every model loaded and run on a
- * dummy batch (core/predict). Nothing is left on disk.
+ * dummy batch (core/predict); every file hashed. Nothing is left on disk.
  *
  * @example
- * const manifest = await validateBundleArchive('/tmp/upload.zip', { classes: 50, workDir, maxBytes });
+ * const { manifest, files } = await validateBundleArchive('/tmp/upload.zip', { classes: 50, workDir, maxBytes });
  */
 export const validateBundleArchive: ValidateBundle = async (zipPath, { classes, workDir, maxBytes }) => {
   const bundle = await openBundle(zipPath, { workDir, limits: { maxArchiveBytes: maxBytes } });
@@ -34,7 +38,7 @@ export const validateBundleArchive: ValidateBundle = async (zipPath, { classes, 
       );
     }
     await checkBundleModels(bundle);
-    return bundle.manifest;
+    return { manifest: bundle.manifest, files: await digestBundle(bundle) };
   } finally {
     await bundle.dispose();
   }

@@ -1,5 +1,6 @@
 // Bundles: record a validated, stored bundle for a team (content-addressed, idempotent) and look it up.
 import { and, desc, eq } from 'drizzle-orm';
+import type { FileDigest } from '../../core/bundle/digest.js';
 import type { Manifest } from '../../core/bundle/manifest.js';
 import { bundles, competitions, teams } from '../db/schema.js';
 import { isUuid, nowOf, type ServiceContext } from './context.js';
@@ -12,6 +13,8 @@ export type NewBundle = {
   sha256: string;
   sizeBytes: number;
   manifest: Manifest;
+  /** Every file of the bundle (path, bytes, sha256), as the bundle check digested them. */
+  files: FileDigest[];
   /** Where the archive is in the blob store (`bundleKey(sha256)`). */
   blobKey: string;
 };
@@ -22,7 +25,7 @@ export type NewBundle = {
  *
  * @example
  * await blobs.putFile(bundleKey(sha256), tmpZip);
- * const { bundle } = await recordBundle(ctx, { teamId, sha256, sizeBytes, manifest, blobKey: bundleKey(sha256) });
+ * const { bundle } = await recordBundle(ctx, { teamId, sha256, sizeBytes, manifest, files, blobKey: bundleKey(sha256) });
  */
 export async function recordBundle(
   ctx: ServiceContext,
@@ -53,6 +56,7 @@ export async function recordBundle(
       sha256: input.sha256,
       sizeBytes: input.sizeBytes,
       manifest: input.manifest,
+      files: input.files,
       blobKey: input.blobKey,
       createdAt: nowOf(ctx),
     })

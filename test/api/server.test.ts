@@ -1,12 +1,14 @@
 // The API on a real Node server: uploads stream to disk as they arrive, chunked oversize bodies get 413, a client
 // that drops mid-upload leaves nothing behind, and the server keeps serving.
 
-import { readdir, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { count } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBundle } from '../../core/bundle/open.js';
 import { bundles } from '../../functions/db/schema.js';
 import { type RunningServer, startServer } from '../../functions/http/server.js';
 import type { ValidateBundle } from '../../functions/intake/bundle-check.js';
@@ -88,6 +90,29 @@ describe.each(drivers())('API on a Node server over %s', (driver) => {
     expect(reply.status, reply.body).toBe(201);
     expect(reply.body).toContain(`"sizeBytes":${bytes.length}`);
     expect(await readdir(h.config.workDir)).toEqual([]);
+    // Every file of the bundle is recorded with its size and sha256 (what content addressing and the
+    // prediction cache key on), hashed here independently from the extracted files.
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const [row] = await h.database.db
+      .select({ files: bundles.files })
+      .from(bundles)
+      .where(eq(bundles.sha256, sha(bytes)));
+    const zip = join(h.config.workDir, '..', 'digest-check.zip');
+    await writeFile(zip, bytes);
+    const opened = await openBundle(zip);
+    try {
+      const want = await Promise.all(
+        opened.files.map(async (path) => {
+          const content = await readFile(join(opened.dir, path));
+          return { path, bytes: content.length, sha256: sha(content) };
+        }),
+      );
+      expect(want.map((f) => f.path)).toContain('manifest.json');
+      expect(want.length).toBeGreaterThan(1);
+      expect(row.files).toEqual(want);
+    } finally {
+      await opened.dispose();
+    }
   });
 
   it('413 for a chunked body over the limit; the partial file is removed', async () => {

@@ -117,6 +117,7 @@ describe.each(drivers())('competition services over %s', (driver) => {
       sha256: 'c'.repeat(64),
       sizeBytes: 10,
       manifest: manifestFor(4),
+      files: [{ path: 'manifest.json', bytes: 10, sha256: 'f'.repeat(64) }],
       blobKey: 'bundles/c.zip',
     };
     const first = await recordBundle(ctx, input);
@@ -133,7 +134,14 @@ describe.each(drivers())('competition services over %s', (driver) => {
     const other = (await registerTeam(ctx, slug, { name: 'Team B', members: ['cy'] })).team.id;
     const sha256 = 'e'.repeat(64);
     expect(await findBundleBySha(ctx, teamId, sha256)).toBeNull();
-    const input = { teamId, sha256, sizeBytes: 10, manifest: manifestFor(4), blobKey: 'bundles/e.zip' };
+    const input = {
+      teamId,
+      sha256,
+      sizeBytes: 10,
+      manifest: manifestFor(4),
+      files: [],
+      blobKey: 'bundles/e.zip',
+    };
     const { bundle } = await recordBundle(ctx, input);
     expect(await findBundleBySha(ctx, teamId, sha256)).toEqual(bundle);
     expect(await findBundleBySha(ctx, other, sha256)).toBeNull();

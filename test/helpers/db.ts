@@ -147,6 +147,7 @@ export async function addBundle(ctx: ServiceContext, teamId: string, classes = 4
     sha256,
     sizeBytes: 1234,
     manifest: manifestFor(classes),
+    files: [],
     blobKey: `bundles/${sha256}.zip`,
   });
   return bundle.id;

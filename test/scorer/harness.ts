@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { fromPglite, PgBoss } from 'pg-boss';
+import { digestBundle } from '../../core/bundle/digest.js';
 import { openBundle } from '../../core/bundle/open.js';
 import type { Database } from '../../functions/db/client.js';
 import { type SubmissionRow, submissions } from '../../functions/db/schema.js';
@@ -129,6 +130,7 @@ export async function openHarness(driver: DriverName, root: string, set: SketchS
     },
     async upload(teamId, zip, opts = {}) {
       const bundle = await openBundle(zip);
+      const files = await digestBundle(bundle);
       await bundle.dispose();
       if (!opts.missingBlob) await blobs.putFile(bundleKey(bundle.sha256), zip);
       const { bundle: view } = await recordBundle(ctx, {
@@ -136,6 +138,7 @@ export async function openHarness(driver: DriverName, root: string, set: SketchS
         sha256: bundle.sha256,
         sizeBytes: bundle.sizeBytes,
         manifest: bundle.manifest,
+        files,
         blobKey: bundleKey(bundle.sha256),
       });
       return view.id;

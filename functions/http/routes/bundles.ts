@@ -86,7 +86,7 @@ export function registerBundles(app: ApiApp, deps: RouteDeps): void {
     try {
       const existing = await findBundleBySha(deps.services, team.id, upload.sha256);
       if (existing) return c.json(shape(bundleResponse, { bundle: existing, created: false }), 200);
-      const manifest = await check(upload.path, {
+      const { manifest, files } = await check(upload.path, {
         classes: competition.classes,
         workDir,
         maxBytes: maxBundleBytes,
@@ -98,6 +98,7 @@ export function registerBundles(app: ApiApp, deps: RouteDeps): void {
         sha256: upload.sha256,
         sizeBytes: upload.bytes,
         manifest,
+        files,
         blobKey,
       });
       const body = shape(bundleResponse, recorded);
