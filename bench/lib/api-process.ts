@@ -27,7 +27,9 @@ function exited(child: ChildProcess): Promise<void> {
  */
 export async function startApiProcess(databaseUrl: string, timeoutMs = 60_000): Promise<ApiProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sketchboard-bench-api.'));
-  const child = spawn(process.execPath, [BIN, 'serve', '--no-demo', '--host', '127.0.0.1'], {
+  // BENCH_API_NODE_ARGS: extra node flags for the API process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', '--no-demo', '--host', '127.0.0.1'], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,

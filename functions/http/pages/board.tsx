@@ -212,9 +212,11 @@ export function registerBoard(web: Hono<AppEnv>, deps: PageDeps): void {
     const etag = boardEtag(key);
     const personal = viewer !== 'anyone' || (split === 'private' && state.phase !== 'ended');
     pageHeaders(c, personal ? PRIVATE_BOARD_CACHE : PUBLIC_BOARD_CACHE);
-    c.header('ETag', etag);
     c.header('Vary', 'Cookie');
-    if (notModified(c, etag)) return c.body(null, 304);
+    if (notModified(c, etag)) {
+      c.header('ETag', etag);
+      return c.body(null, 304);
+    }
     const render = async () => {
       const competition = await getCompetition(deps.services, slug);
       const offset = (page - 1) * BOARD_PAGE_ROWS;
@@ -250,9 +252,15 @@ export function registerBoard(web: Hono<AppEnv>, deps: PageDeps): void {
       return { body: Buffer.from(body), etag };
     };
     // Only the page anyone sees is shared between requests; a signed-in viewer's page is built for them.
-    const { body } = personal
+    // The shared page may be the slot's previous version while this one is built: its own ETag goes with it.
+    const served = personal
       ? await render()
-      : await deps.boards.page(`${state.competitionId}|${key.join('|')}`, render);
-    return c.body(body, 200, { 'Content-Type': 'text/html; charset=UTF-8' });
+      : await deps.boards.page(
+          `${state.competitionId}|${key.join('|')}`,
+          render,
+          [slug, ...key.slice(1)].join('|'),
+        );
+    c.header('ETag', served.etag);
+    return c.body(served.body, 200, { 'Content-Type': 'text/html; charset=UTF-8' });
   });
 }

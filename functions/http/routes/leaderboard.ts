@@ -119,11 +119,15 @@ export function registerLeaderboard(app: ApiApp, deps: RouteDeps): void {
     assertBoardVisible(split, state.phase, asHost);
     const format = wantsCsv(c.req.header('accept')) ? 'csv' : 'json';
     const key = [state.boardVersion, state.phase, split, offset, limit, format];
-    const { body, etag } = await deps.boards.page(`${state.competitionId}|${key.join('|')}`, async () => {
-      const board = toJson(await leaderboard(deps.services, slug, split, { asHost: true, limit, offset }));
-      const text = format === 'csv' ? toCsv(board) : JSON.stringify(board);
-      return { body: Buffer.from(text), etag: boardEtag(key) };
-    });
+    const { body, etag } = await deps.boards.page(
+      `${state.competitionId}|${key.join('|')}`,
+      async () => {
+        const board = toJson(await leaderboard(deps.services, slug, split, { asHost: true, limit, offset }));
+        const text = format === 'csv' ? toCsv(board) : JSON.stringify(board);
+        return { body: Buffer.from(text), etag: boardEtag(key) };
+      },
+      [slug, state.phase, split, offset, limit, format].join('|'),
+    );
     // The private board before the end is the host's alone: never stored by a shared cache.
     const personal = split === 'private' && state.phase !== 'ended';
     c.header('Cache-Control', personal ? PRIVATE_BOARD_CACHE : PUBLIC_BOARD_CACHE);
