@@ -18,7 +18,10 @@ const usage = `Usage:
         one run          --vote node over its folds
         several runs     --outer node (default: --vote) over one --vote node per run
                          (soft-soft, soft-hard, hard-hard ensembles)
-      Head runs are exported as one ONNX graph each: the run's backbone.onnx followed by the head.
+      CNN runs: one ONNX model per fold. Head runs whose backbone.onnx files have the same sha256
+      become ONE model, backbone-<sha12>/heads.onnx: the backbone once, then every fold's head as
+      the named output <run>-fold<i> (leaves {"model": ..., "outputName": ...}), so the backbone is
+      stored once and run once per batch. Different backbones: one such model each.
       Runs whose input specs differ get per-leaf "input" overrides. The bundle is opened and every
       model run on a dummy batch before it is written to --out.`;
 
@@ -29,10 +32,12 @@ function vote(value: string | undefined, flag: string): Vote | undefined {
   return value;
 }
 
-/** One line per node of the tree, indented: `soft vote of 5` / `cnn/fold0.onnx`. */
+/** One line per node of the tree, indented: `soft vote of 5` / `cnn/fold0.onnx` / `b/heads.onnx → eva-fold0`. */
 function treeLines(node: EnsembleNode, indent = '  '): string[] {
-  if (isLeaf(node))
-    return [`${indent}${node.model}${node.input ? ` input ${JSON.stringify(node.input)}` : ''}`];
+  if (isLeaf(node)) {
+    const output = node.outputName === undefined ? '' : ` → ${node.outputName}`;
+    return [`${indent}${node.model}${output}${node.input ? ` input ${JSON.stringify(node.input)}` : ''}`];
+  }
   return [
     `${indent}${node.vote} vote of ${node.members.length}`,
     ...node.members.flatMap((m) => treeLines(m, `${indent}  `)),

@@ -9,8 +9,9 @@ import { tempSibling } from '../data/io.js';
 import { SketchboardError } from '../errors.js';
 import { log } from '../log.js';
 import { checkBundleModels, type ModelReport } from '../predict/models.js';
-import { exportFold, prepareBackbone } from './fold-export.js';
-import { type PackedRun, runFolderNames, runsManifest, type Vote } from './pack-tree.js';
+import { exportFold, prepareBackbone, SHARE_BACKBONE_ABOVE } from './fold-export.js';
+import { exportSharedGroup, groupByBackbone, sharedFolderNames } from './pack-shared.js';
+import { type PackedModel, type PackedRun, runFolderNames, runsManifest, type Vote } from './pack-tree.js';
 import { type FoldSummary, listFolds, type RunInfo, readRun } from './run.js';
 
 export type PackRunsOptions = {
@@ -21,7 +22,12 @@ export type PackRunsOptions = {
   outer?: Vote;
   out: string;
   name?: string;
-  /** Share a head run's backbone weights across its folds above this many bytes (SHARE_BACKBONE_ABOVE); 0 always. */
+  /**
+   * Pack head runs whose backbones are the same bytes as ONE model (the backbone once, each fold's head a
+   * named output; see exportSharedGroup). Default true; false: one backbone + head model per fold.
+   */
+  shareBackbones?: boolean;
+  /** Move a backbone's weights into one external file above this many bytes (SHARE_BACKBONE_ABOVE); 0 always. */
   shareBackboneAbove?: number;
   onProgress?(done: number, total: number): void;
 };
@@ -47,7 +53,7 @@ export type StagedRuns = {
 
 /**
  * Exports the runs' folds into a fresh temp folder laid out as a bundle (see packRuns), with its
- * manifest.json. Used by packRuns, and by the report to predict test images fold by fold.
+ * manifest.json. Used by packRuns, and by the report (one model per fold) to predict test images fold by fold.
  *
  * @example
  * const staged = await stageRuns({ runs: ['runs/cnn'], vote: 'soft' });
@@ -69,32 +75,53 @@ export async function stageRuns(opts: StageRunsOptions): Promise<StagedRuns> {
   for (const w of warnings) log.warn(w);
 
   const folders = runFolderNames(opts.runs);
+  const groups = opts.shareBackbones === false ? [] : await groupByBackbone(opts.runs, infos);
+  const sharedFolders = sharedFolderNames(groups, folders);
   const stage = await mkdtemp(path.join(tmpdir(), 'sketchboard-pack-'));
   const dispose = () => rm(stage, { recursive: true, force: true });
   try {
     const total = foldLists.reduce((s, f) => s + f.length, 0);
     let done = 0;
-    const packed: PackedRun[] = [];
+    const onFold = () => opts.onProgress?.(++done, total);
+    const shareAbove = opts.shareBackboneAbove ?? SHARE_BACKBONE_ABOVE;
+    const leaves = new Map<number, PackedModel[]>();
+    for (const [k, group] of groups.entries()) {
+      await mkdir(path.join(stage, sharedFolders[k]));
+      const byRun = await exportSharedGroup({
+        stage,
+        folder: sharedFolders[k],
+        runDirs: group.runs.map((i) => opts.runs[i]),
+        infos: group.runs.map((i) => infos[i]),
+        folds: group.runs.map((i) => foldLists[i].map((f) => f.fold)),
+        labels: group.runs.map((i) => folders[i]),
+        externalizeAbove: shareAbove,
+        onFold,
+      });
+      for (const [r, i] of group.runs.entries()) leaves.set(i, byRun[r]);
+    }
     for (const [i, dir] of opts.runs.entries()) {
+      if (leaves.has(i)) continue;
       const folder = path.join(stage, folders[i]);
       await mkdir(folder);
-      const backbone = await prepareBackbone(
-        dir,
-        infos[i],
-        folder,
-        foldLists[i].length,
-        opts.shareBackboneAbove,
-      );
+      const backbone = await prepareBackbone(dir, infos[i], folder, {
+        externalizeAbove: foldLists[i].length > 1 ? shareAbove : undefined,
+        modelFiles: /^fold\d+\.onnx$/,
+      });
       const models: string[] = [];
       for (const { fold } of foldLists[i]) {
         const rel = `${folders[i]}/fold${fold}.onnx`;
         const bytes = await exportFold(dir, fold, backbone, `${folders[i]}-fold${fold}`);
         await writeFile(path.join(stage, rel), bytes);
         models.push(rel);
-        opts.onProgress?.(++done, total);
+        onFold();
       }
-      packed.push({ label: folders[i], input: infos[i].model.input, models });
+      leaves.set(i, models);
     }
+    const packed: PackedRun[] = opts.runs.map((_, i) => ({
+      label: folders[i],
+      input: infos[i].model.input,
+      models: leaves.get(i) ?? [],
+    }));
     const { vote, outer, name } = opts;
     const manifest = runsManifest({ runs: packed, classes: classNames.length, vote, outer, name });
     const manifestPath = path.join(stage, 'manifest.json');
@@ -131,10 +158,12 @@ function foldWarnings(runs: string[], infos: RunInfo[], foldLists: FoldSummary[]
 }
 
 /**
- * Packs run folders into a bundle: each fold's best checkpoint exported to `<run>/fold<i>.onnx` (for head
- * runs merged behind the run's backbone.onnx into one graph; a backbone over SHARE_BACKBONE_ABOVE bytes
- * keeps its weights in one `<run>/backbone.weights` file the folds share), a voting tree mirroring the runs
- * (see ensembleTree), per-run input overrides. The zip is written beside `out`, opened with openBundle,
+ * Packs run folders into a bundle: each CNN fold's best checkpoint exported to `<run>/fold<i>.onnx`; head
+ * runs grouped by backbone (same sha256), each group ONE model `backbone-<sha12>/heads.onnx` holding the
+ * backbone once and every fold's head as the output `<run>-fold<i>` (a backbone over SHARE_BACKBONE_ABOVE
+ * bytes keeps its weights in `backbone.weights` beside it); with `shareBackbones: false` one
+ * `<run>/fold<i>.onnx` per head fold instead. A voting tree mirroring the runs (see ensembleTree), per-run
+ * input overrides. The zip is written beside `out`, opened with openBundle,
  * every leaf run on a dummy batch and its [2, classes] output checked, and only then renamed to `out`.
  * Refuses runs with different class lists and runs without fold checkpoints; warns about missing or
  * unfinished folds.

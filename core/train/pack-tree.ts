@@ -11,13 +11,16 @@ import { SketchboardError } from '../errors.js';
 
 export type Vote = 'soft' | 'hard';
 
-/** One run as it goes into the bundle: its folder in the bundle, its input spec and its fold model files. */
+/** One fold in the bundle: its own model file, or one named output of a shared-backbone model. */
+export type PackedModel = string | { model: string; outputName: string };
+
+/** One run as it goes into the bundle: its folder in the bundle, its input spec and its fold models. */
 export type PackedRun = {
   /** Label for messages and the bundle name, e.g. the run folder's base name. */
   label: string;
   input: InputSpec;
-  /** Bundle-relative model paths, one per fold, in fold order. */
-  models: string[];
+  /** Bundle-relative model paths (or model outputs), one per fold, in fold order. */
+  models: PackedModel[];
 };
 
 /**
@@ -42,7 +45,8 @@ export function inputOverride(top: InputSpec, spec: InputSpec): PartialInputSpec
 /**
  * The voting tree of runs: one run → one `vote` node over its folds; several runs → an `outer` node
  * (default `vote`) over one `vote` node per run — the reference team's soft-soft, soft-hard (inner soft,
- * outer hard) and hard-hard ensembles. Leaves whose run's input differs from `top` carry an override.
+ * outer hard) and hard-hard ensembles. Leaves whose run's input differs from `top` carry an override;
+ * a fold packed as one output of a shared-backbone model is a leaf with `outputName`.
  *
  * @example
  * ensembleTree([cnnRun, headRun], top, 'soft', 'hard');
@@ -60,7 +64,11 @@ export function ensembleTree(
       throw new SketchboardError('invalid_argument', `pack: run ${run.label} has no fold checkpoints`);
     }
     const override = inputOverride(top, run.input);
-    const members = run.models.map((model): LeafNode => (override ? { model, input: override } : { model }));
+    const members = run.models.map((m): LeafNode => {
+      const leaf: LeafNode =
+        typeof m === 'string' ? { model: m } : { model: m.model, outputName: m.outputName };
+      return override ? { ...leaf, input: override } : leaf;
+    });
     return { vote, members };
   });
   return nodes.length === 1 ? nodes[0] : { vote: outer, members: nodes };

@@ -22,7 +22,8 @@ export async function predictRunFolds(
   images: string[],
   opts: { batchSize?: number; onProgress?(done: number, total: number): void } = {},
 ): Promise<FoldPredictions> {
-  const staged = await stageRuns({ runs: [runDir], vote: 'soft' });
+  // One model file per fold (no shared backbone): each leaf's fold number is read from its file name.
+  const staged = await stageRuns({ runs: [runDir], vote: 'soft', shareBackbones: false });
   try {
     const bundle = await openBundleDir(staged.dir);
     const { manifest } = bundle;

@@ -94,6 +94,7 @@ describe('packRuns', () => {
       vote: 'soft',
       outer: 'hard',
       out,
+      shareBackbones: false,
       shareBackboneAbove: 0,
     });
     const root = r.manifest.ensemble;
@@ -130,7 +131,8 @@ describe('packRuns', () => {
   it('keeps small backbones inside each fold model, and warns about missing and unfinished folds', async () => {
     const dir = path.join(work, 'partial');
     await fakeRun(dir, { kind: 'head', folds: 4, trained: [0, 1, 3], unfinished: [3], head: 'linear' });
-    const r = await packRuns({ runs: [dir], vote: 'hard', out: path.join(work, 'partial.zip') });
+    const out = path.join(work, 'partial.zip');
+    const r = await packRuns({ runs: [dir], vote: 'hard', out, shareBackbones: false });
     expect(r.files).toEqual([
       'manifest.json',
       'partial/fold0.onnx',
