@@ -46,18 +46,14 @@ export function loadRawInfra(): RawInfra {
   raw.compose = yamlDocs(read('compose.yaml'))[0];
   const yamlIn = (dir: string) => readdirSync(join(infra, dir)).filter((n) => n.endsWith('.yaml'));
   for (const dir of ['k8s', 'k8s/base', 'k8s/s3', 'k8s/scale-to-zero']) {
-    const patches = (kustomization: Obj | undefined) =>
-      arr(kustomization?.patches).map((p) => str(obj(p).path));
+    const kustomization = dir === 'k8s' ? {} : yamlDocs(read(`${dir}/kustomization.yaml`))[0];
+    const patches = arr(kustomization.patches).map((p) => str(obj(p).path));
     for (const n of yamlIn(dir)) {
       const rel = `${dir.slice(4) || '.'}/${n}`.replace(/^\.\//, '');
       const docs = yamlDocs(read(`${dir}/${n}`));
       if (n === 'kustomization.yaml') raw.kustomizations[dir] = docs[0];
       else if (dir === 'k8s/s3') raw.overlay.push(...docs);
-      else if (
-        dir === 'k8s/scale-to-zero' &&
-        patches(yamlDocs(read(`${dir}/kustomization.yaml`))[0]).includes(n)
-      )
-        raw.scaleToZero.push(...docs);
+      else if (dir === 'k8s/scale-to-zero' && patches.includes(n)) raw.scaleToZero.push(...docs);
       else raw.k8s[rel] = docs;
     }
   }
