@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { TestGroup } from '../core/train/report.js';
+import { readRun } from '../core/train/run.js';
 import {
   backboneFromRun,
   cnnArgs,
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
 
   const backbone = path.join(work, 'backbone.onnx');
   const featureDim = await backboneFromRun(flips, 0, backbone);
+  // The cut CNN was trained on its run's normalisation (not the head runs' default): feed it the same.
+  const { mean, std } = (await readRun(flips)).model.input;
   say(`backbone: ${path.basename(flips)} fold 0 cut before its classifier, d = ${featureDim}`);
   const heads = new Map<string, RunEvaluation>();
   for (const head of ['linear', 'mlp3']) {
@@ -83,6 +86,7 @@ async function main(): Promise<void> {
         backbone,
       ],
       ...['--head', head, '--curriculum', 'none', '--folds', String(scale.folds)],
+      ...['--mean', mean.join(','), '--std', std.join(',')],
       ...[
         '--epochs',
         String(scale.headEpochs),

@@ -40,8 +40,8 @@ const inputFields = {
   std: z.array(z.number().positive()).min(1).max(3),
 };
 
-/** Defaults for the optional top-level input fields (the one place they live). */
-export const INPUT_DEFAULTS = { layout: 'NCHW', resize: 'stretch' } as const;
+/** Defaults for the optional top-level input fields (the one place they live); mean/std per channel. */
+export const INPUT_DEFAULTS = { layout: 'NCHW', resize: 'stretch', mean: 0, std: 1 } as const;
 
 const topInputSchema = z
   .strictObject({
@@ -54,8 +54,8 @@ const topInputSchema = z
   })
   .transform((v) => ({
     ...v,
-    mean: v.mean ?? new Array<number>(v.channels).fill(0),
-    std: v.std ?? new Array<number>(v.channels).fill(1),
+    mean: v.mean ?? new Array<number>(v.channels).fill(INPUT_DEFAULTS.mean),
+    std: v.std ?? new Array<number>(v.channels).fill(INPUT_DEFAULTS.std),
   }));
 
 const partialInputSchema = z.strictObject({
@@ -153,8 +153,8 @@ export function resolveInput(top: InputSpec, override?: PartialInputSpec): Input
   const merged: InputSpec = { ...top, ...(override ?? {}) } as InputSpec;
   // A leaf that changes channels without giving mean/std gets neutral ones of the right length.
   if (override?.channels !== undefined && override.channels !== top.channels) {
-    if (!override.mean) merged.mean = new Array<number>(merged.channels).fill(0);
-    if (!override.std) merged.std = new Array<number>(merged.channels).fill(1);
+    if (!override.mean) merged.mean = new Array<number>(merged.channels).fill(INPUT_DEFAULTS.mean);
+    if (!override.std) merged.std = new Array<number>(merged.channels).fill(INPUT_DEFAULTS.std);
   }
   return merged;
 }

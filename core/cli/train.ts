@@ -1,8 +1,11 @@
 // `sketchboard train`: k-fold training into a run folder, from flags and/or a JSON config file; folds in parallel processes.
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { INPUT_DEFAULTS } from '../bundle/manifest.js';
 import { isSketchboardError } from '../errors.js';
 import {
+  CNN_INPUT_NORM,
+  DEFAULT_INPUT_SIZE,
   mergeConfig,
   readConfigFile,
   resolveTrainConfig,
@@ -37,7 +40,13 @@ folds.csv, fold-<i>/{best,last}.json checkpoints, oof.json, history.csv (see cor
   --model cnn|head        CNN from scratch, or a head on a frozen ONNX backbone (default ${d.model})
   --backbone FILE.onnx    the frozen backbone (model head); its output is flattened to [N, d]
   --head linear|mlp3      head on the backbone's features (default ${d.head})
-  --size PX               CNN input side (default ${d.input.size}); --width W, --depth D: ResNet (default ${d.cnn.width}, ${d.cnn.depth})
+  --mean M[,M,M]          input mean per channel, pixels scaled to [0, 1] first: 1 value or 3 (R,G,B)
+  --std S[,S,S]           input std per channel; defaults: head runs the bundle format's (mean ${INPUT_DEFAULTS.mean}, std ${INPUT_DEFAULTS.std}),
+                          CNNs mean ${CNN_INPUT_NORM.mean}, std ${CNN_INPUT_NORM.std}
+  --layout NCHW|NHWC      the backbone's input layout (model head; default: from its input dims, else ${INPUT_DEFAULTS.layout})
+  --size PX               CNN input side (default: the training images' size when below ${DEFAULT_INPUT_SIZE}, else ${DEFAULT_INPUT_SIZE};
+                          head runs: only where the backbone's dims are dynamic)
+  --width W, --depth D    ResNet width and blocks per stage (default ${d.cnn.width}, ${d.cnn.depth})
   --optimizer sgd|adam|adamw  (default ${d.optimizer.kind}); --lr (default ${d.optimizer.lr}), --weight-decay, --momentum
   --scheduler step|cosine|cyclic  per-epoch LR schedule (default ${d.scheduler.kind})
   --label-smoothing E     (default ${d.labelSmoothing})
@@ -58,6 +67,9 @@ const options = {
   backbone: { type: 'string' },
   head: { type: 'string' },
   size: { type: 'string' },
+  mean: { type: 'string' },
+  std: { type: 'string' },
+  layout: { type: 'string' },
   width: { type: 'string' },
   depth: { type: 'string' },
   optimizer: { type: 'string' },
@@ -74,6 +86,9 @@ type Values = ReturnType<typeof parse<typeof options>>['values'];
 
 const int = (v: string | undefined, flag: string) => (v === undefined ? undefined : intOption(v, flag, 0, 0));
 const num = (v: string | undefined, flag: string) => (v === undefined ? undefined : numberOption(v, flag, 0));
+/** `0.485,0.456,0.406` → numbers; the config schema checks the count (1 or 3) and ranges. */
+const list = (v: string | undefined, flag: string) =>
+  v === undefined ? undefined : v.split(',').map((x) => numberOption(x.trim(), flag, 0));
 
 /** Flags as a raw config fragment (undefined where not given), checked by the config schema afterwards. */
 function flagConfig(v: Values): Record<string, unknown> {
@@ -86,7 +101,12 @@ function flagConfig(v: Values): Record<string, unknown> {
     backbone: v.backbone === undefined ? undefined : path.resolve(v.backbone),
     head: v.head,
     cnn: { width: int(v.width, 'width'), depth: int(v.depth, 'depth') },
-    input: { size: int(v.size, 'size') },
+    input: {
+      size: int(v.size, 'size'),
+      mean: list(v.mean, 'mean'),
+      std: list(v.std, 'std'),
+      layout: v.layout,
+    },
     optimizer: {
       kind: v.optimizer,
       lr: num(v.lr, 'lr'),

@@ -2,9 +2,27 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { curriculumConfigSchema, DEFAULT_CURRICULUM_PRESET } from '../augment/index.js';
+import { INPUT_DEFAULTS } from '../bundle/manifest.js';
 import { errorMessage, formatIssues, type Issue, SketchboardError } from '../errors.js';
 
 const positiveInt = z.int().min(1);
+/** One value for every channel, or one per channel of an RGB input. */
+const perChannel = <T extends z.ZodNumber>(value: T) =>
+  z
+    .array(value)
+    .min(1)
+    .max(3)
+    .refine((v) => v.length !== 2, 'give 1 value (every channel) or 3 (R, G, B)');
+
+/** A CNN's input side when neither --size nor the config sets it and the images are not smaller. */
+export const DEFAULT_INPUT_SIZE = 64;
+
+/**
+ * CNNs trained from scratch normalise pixels to [-1, 1] by default (recorded in run.json and packed into the
+ * manifest). Head runs default to the bundle format's own mean/std (INPUT_DEFAULTS), what a backbone
+ * trained on [0, 1] pixels expects.
+ */
+export const CNN_INPUT_NORM = { mean: 0.5, std: 0.5 } as const;
 const rate = z.number().positive().finite();
 
 /**
@@ -48,15 +66,16 @@ export const trainConfigSchema = z.strictObject({
   backbone: z.string().min(1).optional(),
   input: z
     .strictObject({
-      size: z.int().min(8).max(1024).default(64),
+      /** Unset: a CNN takes its training images' size when below DEFAULT_INPUT_SIZE (see resolveInputSize). */
+      size: z.int().min(8).max(1024).optional(),
       channels: z.union([z.literal(1), z.literal(3)]).default(1),
       resize: z.enum(['stretch', 'letterbox']).default('stretch'),
-      /** Head runs only: the backbone's layout when its input dims do not tell (CNNs are always NHWC). */
+      /** Head runs only: the backbone's layout (unset: from its input dims, else INPUT_DEFAULTS.layout). */
       layout: z.enum(['NCHW', 'NHWC']).optional(),
-      mean: z.array(z.number()).min(1).max(3).optional(),
-      std: z.array(z.number().positive()).min(1).max(3).optional(),
+      mean: perChannel(z.number().finite()).optional(),
+      std: perChannel(z.number().positive().finite()).optional(),
     })
-    .default({ size: 64, channels: 1, resize: 'stretch' }),
+    .default({ channels: 1, resize: 'stretch' }),
   optimizer: z
     .strictObject({
       kind: z.enum(['sgd', 'adam', 'adamw']).default('adamw'),
@@ -106,9 +125,16 @@ export function resolveTrainConfig(raw: unknown, source = 'train config'): Train
   }
   const config = parsed.data;
   const channels = config.input.channels;
+  if (config.model === 'cnn' && config.input.layout !== undefined) {
+    throw new SketchboardError(
+      'invalid_argument',
+      `invalid ${source}: input.layout: only for head runs (a CNN's input is always NHWC)`,
+    );
+  }
+  // A head run's channels are the backbone's: openBackbone checks its mean/std against them.
   for (const key of ['mean', 'std'] as const) {
     const v = config.input[key];
-    if (v && v.length !== channels && v.length !== 1) {
+    if (config.model === 'cnn' && v && v.length !== channels && v.length !== 1) {
       throw new SketchboardError(
         'invalid_argument',
         `invalid ${source}: input.${key}: has ${v.length} values for ${channels} channel(s)`,
@@ -180,10 +206,35 @@ export function mergeConfig(
   return out;
 }
 
-/** The input spec of a run (layout NHWC): mean/std default to 0.5 per channel, so pixels land in [-1, 1]. */
+/**
+ * Per-channel mean/std of a run's input: the config's (one value fills every channel), else the default of
+ * its kind: {@link CNN_INPUT_NORM} for CNNs, the bundle format's INPUT_DEFAULTS for head runs.
+ *
+ * @example
+ * inputMeanStd(resolveTrainConfig({ model: 'head', backbone: 'b.onnx', input: { channels: 3 } })); // mean [0,0,0], std [1,1,1]
+ */
 export function inputMeanStd(config: TrainConfig): { mean: number[]; std: number[] } {
   const c = config.input.channels;
-  const fill = (v: number[] | undefined) =>
-    v === undefined ? new Array<number>(c).fill(0.5) : v.length === c ? v : new Array<number>(c).fill(v[0]);
-  return { mean: fill(config.input.mean), std: fill(config.input.std) };
+  const defaults = config.model === 'cnn' ? CNN_INPUT_NORM : INPUT_DEFAULTS;
+  const fill = (v: number[] | undefined, d: number) =>
+    v === undefined ? new Array<number>(c).fill(d) : v.length === c ? v : new Array<number>(c).fill(v[0]);
+  return { mean: fill(config.input.mean, defaults.mean), std: fill(config.input.std, defaults.std) };
+}
+
+/**
+ * The config with `input.size` filled in: as given, else (CNN runs) the training images' larger side when it
+ * is below {@link DEFAULT_INPUT_SIZE} (at least 8), else DEFAULT_INPUT_SIZE. `imageSide` is only called when
+ * needed. Head runs keep an unset size: the backbone's dims decide, DEFAULT_INPUT_SIZE where they are dynamic.
+ *
+ * @example
+ * await resolveInputSize(config, async () => 28); // a 28×28 data set trains at 28×28, not 64×64
+ */
+export async function resolveInputSize(
+  config: TrainConfig,
+  imageSide: () => Promise<number>,
+): Promise<TrainConfig> {
+  if (config.input.size !== undefined || config.model !== 'cnn') return config;
+  const side = await imageSide();
+  const size = side < DEFAULT_INPUT_SIZE ? Math.max(8, side) : DEFAULT_INPUT_SIZE;
+  return { ...config, input: { ...config.input, size } };
 }

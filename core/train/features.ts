@@ -4,10 +4,10 @@ import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadModel } from '../backends/index.js';
 import type { LoadedModel, Tensor } from '../backends/types.js';
-import { type InputSpec, inputKey } from '../bundle/manifest.js';
+import { INPUT_DEFAULTS, type InputSpec, inputKey } from '../bundle/manifest.js';
 import { writeFileAtomic } from '../data/io.js';
 import { SketchboardError } from '../errors.js';
-import { inputMeanStd, type TrainConfig } from './config-file.js';
+import { DEFAULT_INPUT_SIZE, inputMeanStd, type TrainConfig } from './config-file.js';
 import { gatherImages, type ImageSet, modelInput } from './images.js';
 import { BACKBONE_FILE } from './run.js';
 
@@ -50,15 +50,46 @@ export async function installBackbone(runDir: string, source: string): Promise<s
   return sha;
 }
 
-/** The backbone's input spec: size, channels and layout from its declared dims where fixed, else the config. */
-function specOf(dims: (number | null)[], config: TrainConfig): InputSpec {
+/** The layout its dims tell (channels 1 or 3 on one side only), else the bundle format's default. */
+function layoutOf(dims: (number | null)[]): InputSpec['layout'] {
   const is13 = (d: number | null) => d === 1 || d === 3;
-  const layout = config.input.layout ?? (is13(dims[3]) || !is13(dims[1]) ? 'NHWC' : 'NCHW');
+  if (is13(dims[3]) && !is13(dims[1])) return 'NHWC';
+  if (is13(dims[1]) && !is13(dims[3])) return 'NCHW';
+  return INPUT_DEFAULTS.layout;
+}
+
+/**
+ * The backbone's input spec: layout as configured, else from its dims; size and channels from its declared
+ * dims where fixed, else the config; mean/std as configured, else the bundle format's defaults.
+ */
+export function backboneSpec(dims: (number | null)[], config: TrainConfig): InputSpec {
+  const layout = config.input.layout ?? layoutOf(dims);
   const [h, w, c] = layout === 'NHWC' ? [dims[1], dims[2], dims[3]] : [dims[2], dims[3], dims[1]];
   const channels = (c ?? config.input.channels) as 1 | 3;
+  for (const key of ['mean', 'std'] as const) {
+    const n = config.input[key]?.length ?? 1;
+    if (n !== 1 && n !== channels) {
+      throw new SketchboardError(
+        'invalid_argument',
+        `input.${key} has ${n} values but the backbone takes ${channels} channel(s) (${layout} [${dims.map((d) => d ?? '?')}])`,
+      );
+    }
+  }
   const { mean, std } = inputMeanStd({ ...config, input: { ...config.input, channels } });
-  const size: [number, number] = [h ?? config.input.size, w ?? config.input.size];
+  const side = config.input.size ?? DEFAULT_INPUT_SIZE;
+  const size: [number, number] = [h ?? side, w ?? side];
   return { size, channels, layout, resize: config.input.resize, mean, std };
+}
+
+/**
+ * The line `train` prints for the spec it feeds a backbone.
+ *
+ * @example
+ * describeInput(spec); // 'backbone input: 224×224, 3 channels, NCHW, mean 0,0,0, std 1,1,1'
+ */
+export function describeInput(spec: InputSpec): string {
+  const channels = `${spec.channels} channel${spec.channels === 1 ? '' : 's'}`;
+  return `backbone input: ${spec.size.join('×')}, ${channels}, ${spec.layout}, mean ${spec.mean.join(',')}, std ${spec.std.join(',')}`;
 }
 
 /**
@@ -70,7 +101,13 @@ function specOf(dims: (number | null)[], config: TrainConfig): InputSpec {
  */
 export async function openBackbone(runDir: string, config: TrainConfig, threads?: number): Promise<Backbone> {
   const model: LoadedModel = await loadModel(runDir, BACKBONE_FILE, threads ? { threads } : {});
-  const spec = specOf(model.inputDims, config);
+  let spec: InputSpec;
+  try {
+    spec = backboneSpec(model.inputDims, config);
+  } catch (err) {
+    await model.dispose();
+    throw err;
+  }
   const digest = sha256(await readFile(path.join(runDir, BACKBONE_FILE)));
   const run = async (pixels: Tensor): Promise<{ rows: Float32Array; dim: number }> => {
     const out = await model.run(modelInput(pixels, spec));

@@ -1,13 +1,15 @@
 // Everything a run needs before its folds train: data, folds.csv, run.json, images in memory, backbone and features.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import { createCurriculum } from '../augment/index.js';
 import { loadTrainSet, type TrainItem } from '../data/layout.js';
 import { SketchboardError } from '../errors.js';
-import { inputMeanStd, type TrainConfig } from './config-file.js';
+import { inputMeanStd, resolveInputSize, type TrainConfig } from './config-file.js';
 import {
   type Backbone,
   cachedFeatures,
+  describeInput,
   type FeatureResult,
   installBackbone,
   openBackbone,
@@ -64,9 +66,27 @@ function sameConfig(a: TrainConfig, b: TrainConfig): boolean {
   return key(a) === key(b);
 }
 
+/** Images whose size decides a CNN's default input side. */
+const SIZE_SAMPLE = 32;
+
+/** The largest side among the first training images (as stored; orientation does not change it). */
+async function imageSide(paths: readonly string[]): Promise<number> {
+  let side = 0;
+  for (const p of paths.slice(0, SIZE_SAMPLE)) {
+    const meta = await sharp(p)
+      .metadata()
+      .catch((err: unknown) => {
+        throw new SketchboardError('invalid_data', `cannot read image ${p}`, { cause: err });
+      });
+    side = Math.max(side, meta.width ?? 0, meta.height ?? 0);
+  }
+  return side;
+}
+
 function cnnModel(config: TrainConfig, classes: number): RunModel {
   const { mean, std } = inputMeanStd(config);
-  const { size, channels, resize } = config.input;
+  const { channels, resize } = config.input;
+  const size = config.input.size as number; // resolveInputSize filled it in
   return {
     kind: 'cnn',
     input: { size: [size, size], channels, layout: 'NHWC', resize, mean, std },
@@ -85,10 +105,11 @@ function cnnModel(config: TrainConfig, classes: number): RunModel {
  * const prepared = await prepareRun({ dataDir: 'data/sketch', runDir: 'runs/a', config });
  */
 export async function prepareRun(opts: PrepareOptions): Promise<PreparedRun> {
-  const { runDir, config } = opts;
+  const { runDir } = opts;
   const status = opts.onStatus ?? (() => {});
   const dataDir = path.resolve(opts.dataDir);
   const { items, classNames } = await loadTrainSet(dataDir);
+  const config = await resolveInputSize(opts.config, () => imageSide(items.map((i) => i.imagePath)));
   if (classNames.length < 2) throw new SketchboardError('invalid_data', 'training needs at least 2 classes');
   const folds = stratifiedFolds(items, config.folds, config.seed);
   await mkdir(runDir, { recursive: true });
@@ -116,6 +137,7 @@ export async function prepareRun(opts: PrepareOptions): Promise<PreparedRun> {
     const source = path.resolve(config.backbone as string);
     const sha256 = await installBackbone(runDir, source);
     backbone = await openBackbone(runDir, config, opts.threads);
+    status(describeInput(backbone.spec));
     model = {
       kind: 'head',
       input: backbone.spec,

@@ -1,7 +1,7 @@
 // Checks on what gets built and wired: images and base images, Dockerfile contents, references between objects.
 import { execForm, inContext, parseEnv } from './dockerfile.js';
 import type { Facts } from './facts.js';
-import type { Model, Obj } from './manifest-model.js';
+import { type Model, type Obj, podSpecOf } from './manifest-model.js';
 
 const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
@@ -120,7 +120,7 @@ export function checkReferences(m: Model, f: Facts): string[] {
     const ns = obj(o.metadata).namespace;
     if (o.kind !== 'Namespace' && ns !== 'sketchboard')
       problems.push(`${o.kind}/${nameOf(o)}: namespace ${ns}`);
-    const pod = obj(obj(obj(o.spec).template).spec);
+    const pod = podSpecOf(o);
     for (const c of arr(pod.containers).map(obj)) {
       for (const from of arr(c.envFrom).map(obj)) {
         const [kind, ref] = from.configMapRef ? ['ConfigMap', from.configMapRef] : ['Secret', from.secretRef];

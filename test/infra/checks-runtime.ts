@@ -1,6 +1,6 @@
 // Checks on what containers run: env names and values, commands and flags, probes, GPUs, the Indexed Job, shutdown.
 import type { Facts } from './facts.js';
-import type { Container, Model, Obj } from './manifest-model.js';
+import { type Container, type Model, type Obj, podSpecOf } from './manifest-model.js';
 
 const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 const isPostgres = (c: Container) => /^postgres:/.test(c.image);
@@ -142,21 +142,22 @@ export async function checkProbes(m: Model, f: Facts): Promise<string[]> {
 }
 
 const GPU_IMAGE = 'Dockerfile.gpu';
+const GPU_VERBS = ['scorer', 'score', 'train'];
 
-/** Scorers and trainers get a GPU (and the GPU image, and GPU nodes); API replicas don't hold one. */
+/** Scorers (long-running or one-shot) and trainers get a GPU, the GPU image and GPU nodes; API replicas don't. */
 export function checkGpu(m: Model): string[] {
   const problems: string[] = [];
   for (const c of m.containers) {
     const cmd = classify(c.argv);
     const verb = cmd.kind === 'cli' ? cmd.verb : '';
     const built = m.buildTargets[c.image.replace(/:[^/:]+$/, '')];
-    if (verb === 'scorer' || verb === 'train') {
+    if (GPU_VERBS.includes(verb)) {
       if (c.gpus < 1)
         problems.push(`${c.where}: ${verb} needs a GPU (nvidia.com/gpu or a compose device reservation)`);
       if (built !== GPU_IMAGE)
         problems.push(`${c.where}: ${verb} must run the image built from ${GPU_IMAGE}`);
       if (c.owner !== 'compose') {
-        const pod = obj(obj(obj(c.object.spec).template).spec);
+        const pod = podSpecOf(c.object);
         const selects = Object.keys(obj(pod.nodeSelector)).some((k) => k.startsWith('nvidia.com/'));
         const tolerates = JSON.stringify(pod.tolerations ?? []).includes('nvidia.com/gpu');
         if (!selects || !tolerates) problems.push(`${c.where}: needs a GPU nodeSelector and toleration`);
@@ -194,15 +195,15 @@ export function checkIndexedJob(m: Model): string[] {
   return problems;
 }
 
-/** Shutdown budgets leave the scorer its stop grace (STOP_GRACE_MS) plus time to hand jobs back and close. */
+/** Shutdown budgets leave scorers (and one-shot `score` pods) their stop grace (STOP_GRACE_MS) plus time to hand jobs back and close. */
 export function checkGraceful(m: Model, f: Facts): string[] {
   const need = f.stopGraceMs / 1000 + 30;
   const problems: string[] = [];
-  for (const c of m.containers.filter((c) => (classify(c.argv) as { verb?: string }).verb === 'scorer')) {
+  for (const c of m.containers.filter((c) => ['scorer', 'score'].includes(verbOf(c)))) {
     const seconds =
       c.owner === 'compose'
         ? Number(/^(\d+)s$/.exec(String(c.object.stop_grace_period ?? ''))?.[1] ?? 10)
-        : Number(obj(obj(obj(c.object.spec).template).spec).terminationGracePeriodSeconds ?? 30);
+        : Number(podSpecOf(c.object).terminationGracePeriodSeconds ?? 30);
     if (seconds < need)
       problems.push(`${c.where}: ${seconds} s to stop; the scorer needs at least ${need} s`);
   }
@@ -217,7 +218,8 @@ export function checkSharedData(m: Model, f: Facts): string[] {
   const problems: string[] = [];
   for (const owner of ['compose', 'k8s']) {
     const group = m.containers.filter(
-      (c) => (c.owner === 'compose') === (owner === 'compose') && ['serve', 'scorer'].includes(verbOf(c)),
+      (c) =>
+        (c.owner === 'compose') === (owner === 'compose') && ['serve', 'scorer', 'score'].includes(verbOf(c)),
     );
     const seen = new Set<string>();
     for (const c of group) {

@@ -16,6 +16,8 @@ export type RawInfra = {
   k8s: Record<string, Obj[]>;
   /** The S3 overlay's patches (infra/k8s/s3). */
   overlay: Obj[];
+  /** The scale-to-zero overlay's patches (its resources are in `k8s` under `scale-to-zero/`). */
+  scaleToZero: Obj[];
   kustomizations: Record<string, Obj>;
 };
 
@@ -36,18 +38,22 @@ export function loadRawInfra(): RawInfra {
     compose: {},
     k8s: {},
     overlay: [],
+    scaleToZero: [],
     kustomizations: {},
   };
   for (const n of names.filter((n) => /^Dockerfile\.\w+$/.test(n))) raw.dockerfiles[n] = read(n);
   for (const n of names.filter((n) => n.endsWith('.dockerignore'))) raw.dockerignores[n] = read(n);
   raw.compose = yamlDocs(read('compose.yaml'))[0];
   const yamlIn = (dir: string) => readdirSync(join(infra, dir)).filter((n) => n.endsWith('.yaml'));
-  for (const dir of ['k8s', 'k8s/base', 'k8s/s3']) {
+  for (const dir of ['k8s', 'k8s/base', 'k8s/s3', 'k8s/scale-to-zero']) {
+    const kustomization = dir === 'k8s' ? {} : yamlDocs(read(`${dir}/kustomization.yaml`))[0];
+    const patches = arr(kustomization.patches).map((p) => str(obj(p).path));
     for (const n of yamlIn(dir)) {
       const rel = `${dir.slice(4) || '.'}/${n}`.replace(/^\.\//, '');
       const docs = yamlDocs(read(`${dir}/${n}`));
       if (n === 'kustomization.yaml') raw.kustomizations[dir] = docs[0];
       else if (dir === 'k8s/s3') raw.overlay.push(...docs);
+      else if (dir === 'k8s/scale-to-zero' && patches.includes(n)) raw.scaleToZero.push(...docs);
       else raw.k8s[rel] = docs;
     }
   }
@@ -62,7 +68,7 @@ export type Probe =
 export type Container = {
   where: string;
   /** 'compose' service, or the Kubernetes kind owning the pod template. */
-  owner: 'compose' | 'Deployment' | 'Job';
+  owner: 'compose' | 'Deployment' | 'Job' | 'ScaledJob';
   object: Obj;
   image: string;
   argv: string[];
@@ -148,11 +154,20 @@ function composeContainers(raw: RawInfra, images: Record<string, ImageConfig>): 
   });
 }
 
+/** Kinds whose pod template the model reads: Deployments, Jobs and KEDA ScaledJobs (spec.jobTargetRef). */
+const POD_OWNERS = ['Deployment', 'Job', 'ScaledJob'];
+
+/** The pod spec of a Deployment, Job or ScaledJob (empty for other kinds). */
+export function podSpecOf(o: Obj): Obj {
+  const spec = obj(o.spec);
+  return obj(obj((o.kind === 'ScaledJob' ? obj(spec.jobTargetRef) : spec).template).spec);
+}
+
 function podContainers(objects: Obj[], images: Record<string, ImageConfig>): Container[] {
   const byKey = new Map(objects.map((o) => [`${o.kind}/${str(obj(o.metadata).name)}`, o]));
   const out: Container[] = [];
-  for (const o of objects.filter((o) => o.kind === 'Deployment' || o.kind === 'Job')) {
-    const pod = obj(obj(obj(o.spec).template).spec);
+  for (const o of objects.filter((o) => POD_OWNERS.includes(String(o.kind)))) {
+    const pod = podSpecOf(o);
     const claims = new Map(
       arr(pod.volumes).map((v) => [
         str(obj(v).name),
@@ -195,7 +210,7 @@ function podContainers(objects: Obj[], images: Record<string, ImageConfig>): Con
       const limits = obj(obj(c.resources).limits);
       out.push({
         where,
-        owner: o.kind as 'Deployment' | 'Job',
+        owner: o.kind as 'Deployment' | 'Job' | 'ScaledJob',
         object: o,
         image: str(c.image),
         argv: stripInit([...command, ...args]),

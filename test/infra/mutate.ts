@@ -1,5 +1,5 @@
 // Edits of a cloned RawInfra for the manifest tests; every edit throws when it would change nothing.
-import type { Obj, RawInfra } from './manifest-model.js';
+import { type Obj, podSpecOf, type RawInfra } from './manifest-model.js';
 
 export type Mutation = [what: string, edit: (raw: RawInfra) => void, expected: RegExp];
 
@@ -15,10 +15,9 @@ export function k8s(raw: RawInfra, kind: string, name: string): Obj {
   return found;
 }
 
-/** The pod spec of a Deployment or Job. */
-export const pod = (raw: RawInfra, kind: string, name: string) =>
-  o(o(o(k8s(raw, kind, name).spec).template).spec);
-/** The first container of a Deployment or Job. */
+/** The pod spec of a Deployment, Job or ScaledJob. */
+export const pod = (raw: RawInfra, kind: string, name: string) => podSpecOf(k8s(raw, kind, name));
+/** The first container of a Deployment, Job or ScaledJob. */
 export const container = (raw: RawInfra, kind: string, name: string) =>
   o((pod(raw, kind, name).containers as Obj[])[0]);
 /** A compose service. */

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV_NAMES, envDefault } from '../../functions/config/env.js';
 import { QUEUE_DEFAULTS, recoverySeconds } from '../../functions/queue/queue.js';
 import { S3_BLOB_DEFAULTS } from '../../functions/storage/s3.js';
+import { scaledJobs, triggersOf } from './checks-keda.js';
 import { type Facts, loadFacts } from './facts.js';
 import { buildModel, loadRawInfra, REPO } from './manifest-model.js';
 
@@ -93,6 +94,12 @@ describe('infra/OPERATIONS.md', () => {
   it('matches the env schema, the constants it quotes, the files and the CLI', () => {
     expect(envTable(doc).size).toBe(ENV_NAMES.length);
     expect(docProblems(doc, facts, grace)).toEqual([]);
+  });
+
+  it('quotes the ScaledJob trigger query as the manifest has it', () => {
+    const [job] = scaledJobs(buildModel(loadRawInfra()));
+    const query = String(triggersOf(job)[0].metadata.query).replace(/\s+/g, ' ').trim();
+    expect(doc).toContain(`\`${query}\``);
   });
 
   it.each([
