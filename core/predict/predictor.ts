@@ -12,9 +12,10 @@ import { SketchboardError } from '../errors.js';
 import {
   type BundleLike,
   disposeAll,
+  groupModelRuns,
   loadBundleModels,
   type ModelLoader,
-  runChecked,
+  runOutputsChecked,
   runtimeStamps,
 } from './models.js';
 import { flipTensor, preprocessBatch } from './preprocess.js';
@@ -129,6 +130,7 @@ export async function inferLeaves(
   const views = ['none', ...(manifest.tta ?? [])] as const;
   const tables = new Map(leaves.map((l) => [l.id, new Float32Array(n * classes)]));
   if (leaves.length === 0) return tables;
+  const runs = groupModelRuns(leaves, models);
 
   const prepare = (start: number) => {
     const p = preprocessBatch(images.slice(start, Math.min(n, start + batchSize)), specs);
@@ -152,16 +154,18 @@ export async function inferLeaves(
       }
       return list;
     };
-    for (const leaf of leaves) {
-      const model = models.get(leaf.model);
-      if (!model) throw new SketchboardError('internal', `model ${leaf.model} was not loaded`);
-      const outs: ScoreTable[] = [];
-      for (const input of viewsOf(leaf.input)) {
-        const out = await runChecked(model, input, leaf.model, classes);
-        const table = { rows, classes, data: out.data };
-        outs.push(manifest.output === 'logits' ? softmax(table) : table);
+    for (const run of runs) {
+      // One pass of the model per view gives every output its leaves read with this spec.
+      const perOutput = new Map<string, ScoreTable[]>(run.names.map((name) => [name, []]));
+      for (const input of viewsOf(run.spec)) {
+        const outs = await runOutputsChecked(run.model, input, run.path, run.names, classes);
+        for (const name of run.names) {
+          const table = { rows, classes, data: outs.get(name)!.data };
+          perOutput.get(name)!.push(manifest.output === 'logits' ? softmax(table) : table);
+        }
       }
-      writeMean(outs, tables.get(leaf.id)!, start * classes);
+      for (const { id, output } of run.leaves)
+        writeMean(perOutput.get(output)!, tables.get(id)!, start * classes);
     }
     opts.onProgress?.(start + rows, n);
   }
