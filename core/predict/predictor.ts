@@ -107,8 +107,9 @@ export async function predictWithModels(
 
 /**
  * Each leaf's class probabilities over the images (row-major N×classes, TTA views averaged, logits
- * soft-maxed), keyed by leaf id (listLeaves' path). `only` restricts the work to those leaves (the
- * others' models need not be loaded): the scorer infers just the leaves its prediction cache lacks.
+ * soft-maxed), keyed by leaf id (listLeaves' path). Leaves sharing a model file and input spec share one
+ * run per batch and TTA view, giving every output they read (groupModelRuns). `only` restricts the work to
+ * those leaves (the others' models need not be loaded): the scorer infers just the leaves its cache lacks.
  *
  * @example
  * const tables = await inferLeaves(manifest, models, images, { only: new Set(['0.1']) });
