@@ -1,9 +1,9 @@
-// ONNX models as LoadedModel: reference check, session, one rank-4 image input from metadata, batched runs.
+// ONNX models as LoadedModel: reference check, session, one rank-4 image input and named outputs, batched runs.
 import path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { modelReferences } from '../bundle/references.js';
 import { SketchboardError } from '../errors.js';
-import { checkInput, runBatched } from './batching.js';
+import { checkInput, checkOutputNames, runBatchedOutputs } from './batching.js';
 import { createSession, getOrt, ortVersion } from './onnx-session.js';
 import type { LoadedModel, LoadOptions, RuntimeStamp, Tensor } from './types.js';
 
@@ -19,12 +19,14 @@ function describe(meta: Ort.InferenceSession.ValueMetadata): string {
   return `${meta.name} ${meta.type}[${meta.shape.map((d) => (d === '' ? '?' : d)).join(', ')}]`;
 }
 
-/** Picks the one image input and the first output from session metadata, refusing anything else. */
+/** One output of an ONNX model, from session metadata. */
+type OutputIo = { name: string; dims: Dims | null; float: boolean; described: string };
+
+/** The one image input and every output from session metadata, refusing anything else. */
 export function imageIo(session: Ort.InferenceSession): {
   inputName: string;
   inputDims: Dims;
-  outputName: string;
-  outputDims: Dims | null;
+  outputs: OutputIo[];
 } {
   const inputs = session.inputMetadata;
   if (inputs.length !== 1) {
@@ -40,20 +42,20 @@ export function imageIo(session: Ort.InferenceSession): {
       `expected one float32 image input of rank 4 (N, C, H, W or N, H, W, C), got ${describe(input)}`,
     );
   }
-  const output = session.outputMetadata[0];
-  if (!output) throw new SketchboardError('invalid_model', 'the model has no outputs');
-  if (!output.isTensor || (output.type !== 'float32' && output.type !== 'float64')) {
+  const outputs = session.outputMetadata.map((o) => ({
+    name: o.name,
+    dims: o.isTensor && o.shape.length > 0 ? toDims(o.shape) : null,
+    float: o.isTensor && (o.type === 'float32' || o.type === 'float64'),
+    described: describe(o),
+  }));
+  if (outputs.length === 0) throw new SketchboardError('invalid_model', 'the model has no outputs');
+  if (!outputs.some((o) => o.float)) {
     throw new SketchboardError(
       'invalid_model',
-      `expected a float32 or float64 first output, got ${describe(output)}`,
+      `expected a float32 or float64 output, got ${outputs.map((o) => o.described).join(', ')}`,
     );
   }
-  return {
-    inputName: input.name,
-    inputDims: toDims(input.shape),
-    outputName: output.name,
-    outputDims: output.shape.length > 0 ? toDims(output.shape) : null,
-  };
+  return { inputName: input.name, inputDims: toDims(input.shape), outputs };
 }
 
 /**
@@ -87,6 +89,7 @@ class OnnxModel implements LoadedModel {
   readonly format = 'onnx' as const;
   readonly inputDims: Dims;
   readonly outputDims: Dims | null;
+  readonly outputNames: readonly string[];
   private readonly fixedBatch: number | null;
   private disposed = false;
 
@@ -97,32 +100,48 @@ class OnnxModel implements LoadedModel {
     readonly runtime: RuntimeStamp,
   ) {
     this.inputDims = io.inputDims;
-    this.outputDims = io.outputDims;
+    this.outputDims = io.outputs[0].dims;
+    this.outputNames = io.outputs.map((o) => o.name);
     this.fixedBatch = io.inputDims[0];
   }
 
   async run(input: Tensor): Promise<Tensor> {
-    if (this.disposed) throw new SketchboardError('internal', 'ONNX model used after dispose()');
-    checkInput(input, this.inputDims);
-    return runBatched(input, this.fixedBatch, (chunk) => this.runChunk(chunk));
+    const first = this.outputNames[0];
+    return (await this.runOutputs(input, [first])).get(first)!;
   }
 
-  private async runChunk(chunk: Tensor): Promise<Tensor> {
-    const { inputName, outputName } = this.io;
-    const feed = new this.ort.Tensor('float32', chunk.data, chunk.dims);
-    const results = await this.session.run({ [inputName]: feed }, [outputName]);
-    const out = results[outputName];
-    try {
-      const data = out.data;
-      if (!(data instanceof Float32Array || data instanceof Float64Array)) {
+  async runOutputs(input: Tensor, names: readonly string[]): Promise<Map<string, Tensor>> {
+    if (this.disposed) throw new SketchboardError('internal', 'ONNX model used after dispose()');
+    checkOutputNames(names, this.outputNames);
+    for (const name of names) {
+      const meta = this.io.outputs.find((o) => o.name === name)!;
+      if (!meta.float) {
         throw new SketchboardError(
-          'model_output',
-          `output ${outputName} has type ${out.type}, expected float32`,
+          'invalid_model',
+          `expected output ${name} to be float32 or float64, got ${meta.described}`,
         );
       }
-      return { data: Float32Array.from(data), dims: [...out.dims] };
+    }
+    checkInput(input, this.inputDims);
+    return runBatchedOutputs(input, this.fixedBatch, (chunk) => this.runChunk(chunk, names));
+  }
+
+  private async runChunk(chunk: Tensor, names: readonly string[]): Promise<Map<string, Tensor>> {
+    const feed = new this.ort.Tensor('float32', chunk.data, chunk.dims);
+    const results = await this.session.run({ [this.io.inputName]: feed }, [...names]);
+    const outs = new Map<string, Tensor>();
+    try {
+      for (const name of names) {
+        const out = results[name];
+        const data = out.data;
+        if (!(data instanceof Float32Array || data instanceof Float64Array)) {
+          throw new SketchboardError('model_output', `output ${name} has type ${out.type}, expected float32`);
+        }
+        outs.set(name, { data: Float32Array.from(data), dims: [...out.dims] });
+      }
+      return outs;
     } finally {
-      out.dispose();
+      for (const out of Object.values(results)) out.dispose();
     }
   }
 

@@ -6,7 +6,7 @@ import { readJsonCapped, regularFileIn } from '../bundle/files.js';
 import { DEFAULT_LIMITS } from '../bundle/limits.js';
 import { modelReferences } from '../bundle/references.js';
 import { SketchboardError } from '../errors.js';
-import { checkInput, runBatched } from './batching.js';
+import { checkInput, checkOutputNames, runBatchedOutputs } from './batching.js';
 import { getTf, type Tf, tfjsCoreVersion } from './tfjs.js';
 import { checkWeightSizes, type ModelJson, modelKind, parseModelJson } from './tfjs-weights.js';
 import type { LoadedModel, LoadOptions, RuntimeStamp, Tensor } from './types.js';
@@ -126,8 +126,8 @@ class TfjsModel implements LoadedModel {
   readonly format = 'tfjs' as const;
   readonly inputDims: Dims;
   readonly outputDims: Dims | null;
+  readonly outputNames: readonly string[];
   private readonly inputName: string;
-  private readonly outputName: string;
   private disposed = false;
 
   constructor(
@@ -156,41 +156,58 @@ class TfjsModel implements LoadedModel {
     this.inputDims = shapeToDims(shape);
     const output = model.outputs[0];
     if (!output) throw new SketchboardError('invalid_model', 'the model has no outputs');
-    this.outputName = output.name;
+    this.outputNames =
+      kind === 'layers' ? layerOutputNames(model as LayersModel) : (model as GraphModel).outputNodes;
     this.outputDims = output.shape ? shapeToDims(output.shape) : null;
   }
 
   async run(input: Tensor): Promise<Tensor> {
-    if (this.disposed) throw new SketchboardError('internal', 'TF.js model used after dispose()');
-    checkInput(input, this.inputDims);
-    return runBatched(input, this.inputDims[0], (chunk) => this.runChunk(chunk));
+    const first = this.outputNames[0];
+    return (await this.runOutputs(input, [first])).get(first)!;
   }
 
-  private async runChunk(chunk: Tensor): Promise<Tensor> {
-    const { tf, model, kind, inputName, outputName } = this;
-    let out: TfTensor;
+  async runOutputs(input: Tensor, names: readonly string[]): Promise<Map<string, Tensor>> {
+    if (this.disposed) throw new SketchboardError('internal', 'TF.js model used after dispose()');
+    checkOutputNames(names, this.outputNames);
+    checkInput(input, this.inputDims);
+    return runBatchedOutputs(input, this.inputDims[0], (chunk) => this.runChunk(chunk, names));
+  }
+
+  /** Every output the model computes for one chunk, in `outputNames` (layers) or `names` (graph) order. */
+  private async execute(chunk: Tensor, names: readonly string[]): Promise<TfTensor[]> {
+    const { tf, model, kind, inputName } = this;
+    const all = (r: TfTensor | TfTensor[]) => (Array.isArray(r) ? r : [r]);
     if (kind === 'layers') {
       const layers = model as LayersModel;
-      out = tf.tidy(() => first(layers.predict(tf.tensor(chunk.data, chunk.dims, 'float32'))));
-    } else if (!this.isAsync) {
-      const graph = model as GraphModel;
-      out = tf.tidy(() =>
-        first(graph.execute({ [inputName]: tf.tensor(chunk.data, chunk.dims, 'float32') }, outputName)),
-      );
-    } else {
-      const x = tf.tensor(chunk.data, chunk.dims, 'float32');
-      try {
-        const outs = await (model as GraphModel).executeAsync({ [inputName]: x }, [outputName]);
-        out = first(outs);
-        if (Array.isArray(outs)) tf.dispose(outs.slice(1));
-      } finally {
-        x.dispose();
-      }
+      return tf.tidy(() => all(layers.predict(tf.tensor(chunk.data, chunk.dims, 'float32'))));
     }
+    const graph = model as GraphModel;
+    if (!this.isAsync) {
+      return tf.tidy(() =>
+        all(graph.execute({ [inputName]: tf.tensor(chunk.data, chunk.dims, 'float32') }, [...names])),
+      );
+    }
+    const x = tf.tensor(chunk.data, chunk.dims, 'float32');
     try {
-      return { data: Float32Array.from(await out.data()), dims: [...out.shape] };
+      return all(await graph.executeAsync({ [inputName]: x }, [...names]));
     } finally {
-      out.dispose();
+      x.dispose();
+    }
+  }
+
+  private async runChunk(chunk: Tensor, names: readonly string[]): Promise<Map<string, Tensor>> {
+    const tensors = await this.execute(chunk, names);
+    const outs = new Map<string, Tensor>();
+    try {
+      for (const name of names) {
+        const i = this.kind === 'layers' ? this.outputNames.indexOf(name) : names.indexOf(name);
+        const t = tensors[i];
+        if (!t) throw new SketchboardError('model_output', `the model returned no output ${name}`);
+        outs.set(name, { data: Float32Array.from(await t.data()), dims: [...t.shape] });
+      }
+      return outs;
+    } finally {
+      this.tf.dispose(tensors);
     }
   }
 
@@ -201,6 +218,11 @@ class TfjsModel implements LoadedModel {
   }
 }
 
-function first(result: TfTensor | TfTensor[]): TfTensor {
-  return Array.isArray(result) ? result[0] : result;
+/**
+ * A LayersModel's output names: the layers that produce them (a Keras head named "fold3" is output
+ * "fold3"), or the symbolic tensors' own names when one layer produces several outputs.
+ */
+function layerOutputNames(model: LayersModel): string[] {
+  const layers = model.outputs.map((o) => o.sourceLayer.name);
+  return new Set(layers).size === layers.length ? layers : model.outputs.map((o) => o.name);
 }

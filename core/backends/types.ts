@@ -18,8 +18,14 @@ export interface LoadedModel {
   readonly format: 'onnx' | 'tfjs';
   /** Declared input dims, null where dynamic (e.g. [null, 3, 224, 224]). */
   readonly inputDims: (number | null)[];
-  /** Declared output dims when known, null where dynamic or unknown. */
+  /** Declared dims of the first output when known, null where dynamic or unknown. */
   readonly outputDims: (number | null)[] | null;
+  /**
+   * The model's output names, in the model's order: ONNX graph outputs, a TF.js LayersModel's output
+   * layer names, a TF.js GraphModel's output nodes (signature keys where the model.json has them).
+   * A manifest leaf's `outputName` is one of these.
+   */
+  readonly outputNames: readonly string[];
   readonly runtime: RuntimeStamp;
   /**
    * Run a batch. `input.dims[0]` may be any N >= 1: a model with a fixed batch dimension is fed in
@@ -27,6 +33,12 @@ export interface LoadedModel {
    * Returns the model's first output as given, e.g. [N, classes].
    */
   run(input: Tensor): Promise<Tensor>;
+  /**
+   * Run a batch ONCE (batched like `run`) and return each of `names` (distinct entries of `outputNames`)
+   * keyed by name, each [N, ...]: the way to read several heads of one backbone for the price of one pass.
+   * An unknown or non-float output is refused (SketchboardError 'invalid_model') before anything runs.
+   */
+  runOutputs(input: Tensor, names: readonly string[]): Promise<Map<string, Tensor>>;
   dispose(): Promise<void>;
 }
 

@@ -1,10 +1,19 @@
-// A bundle's models, loaded once each and checked against the manifest: input dims, output shape, finite values.
+// A bundle's models, loaded once each and checked against the manifest: input dims, output names and shapes, finite values.
 import { loadModel } from '../backends/index.js';
 import type { LoadedModel, LoadOptions, RuntimeStamp, Tensor } from '../backends/types.js';
 import { type InputSpec, inputKey, listLeaves, type ResolvedLeaf } from '../bundle/manifest.js';
 import type { OpenedBundle } from '../bundle/open.js';
-import { type ErrorCode, errorMessage, isSketchboardError, SketchboardError } from '../errors.js';
+import { SketchboardError } from '../errors.js';
+import { checkInputDims, leafOutput, runOutputsChecked } from './model-checks.js';
 import { batchDims, imageLength } from './preprocess.js';
+
+export {
+  checkInputDims,
+  checkOutput,
+  leafOutput,
+  runChecked,
+  runOutputsChecked,
+} from './model-checks.js';
 
 /** The part of an opened bundle the predictor needs. */
 export type BundleLike = Pick<OpenedBundle, 'dir' | 'manifest'>;
@@ -12,99 +21,10 @@ export type BundleLike = Pick<OpenedBundle, 'dir' | 'manifest'>;
 /** Loads one model file of a bundle (the backends' loadModel; tests may pass another). */
 export type ModelLoader = (bundleDir: string, modelPath: string, opts?: LoadOptions) => Promise<LoadedModel>;
 
-const fmt = (dims: readonly (number | null)[]) => `[${dims.map((d) => d ?? '?').join(', ')}]`;
-
-/**
- * Throws SketchboardError('invalid_model') when a model's declared input dims cannot take a batch
- * preprocessed by `spec` (rank 4, and every declared non-batch dim equal to the spec's).
- *
- * @example
- * checkInputDims('cnn/model.json', model.inputDims, leaf.input);
- */
-export function checkInputDims(
-  modelPath: string,
-  declared: readonly (number | null)[],
-  spec: InputSpec,
-): void {
-  const want = batchDims(spec, 1);
-  const fits = declared.length === 4 && declared.every((d, i) => i === 0 || d === null || d === want[i]);
-  if (!fits) {
-    throw new SketchboardError(
-      'invalid_model',
-      `model ${modelPath} takes input ${fmt(declared)} but the manifest's input spec gives ` +
-        `${fmt([null, ...want.slice(1)])} (size ${spec.size.join('×')}, ${spec.channels} channel(s), ${spec.layout})`,
-    );
-  }
-}
-
-/**
- * Throws SketchboardError(code, default 'model_output') naming the model unless `out` is exactly
- * [rows, classes] of finite values.
- *
- * @example
- * checkOutput(await model.run(batch), 32, manifest.classes, 'large/fold0.onnx');
- */
-export function checkOutput(
-  out: Tensor,
-  rows: number,
-  classes: number,
-  modelPath: string,
-  code: ErrorCode = 'model_output',
-): void {
-  const { dims, data } = out;
-  if (dims.length !== 2 || dims[0] !== rows || dims[1] !== classes || data.length !== rows * classes) {
-    throw new SketchboardError(
-      code,
-      `model ${modelPath} returned output [${dims.join(', ')}] for a batch of ${rows}; the manifest needs ` +
-        `[${rows}, ${classes}] (one score per class)`,
-    );
-  }
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
-      const row = Math.floor(i / classes);
-      throw new SketchboardError(
-        code,
-        `model ${modelPath} returned ${data[i]} (row ${row} of the batch, class ${i % classes}): NaN and Inf are refused`,
-      );
-    }
-  }
-}
-
-/**
- * Run a model on a batch and check its output (checkOutput). A failure inside the runtime becomes
- * SketchboardError(code) naming the model.
- *
- * @example
- * const out = await runChecked(model, batch, 'large/fold0.onnx', manifest.classes);
- */
-export async function runChecked(
-  model: LoadedModel,
-  input: Tensor,
-  modelPath: string,
-  classes: number,
-  code: ErrorCode = 'model_output',
-): Promise<Tensor> {
-  let out: Tensor;
-  try {
-    out = await model.run(input);
-  } catch (err) {
-    if (isSketchboardError(err)) throw err;
-    throw new SketchboardError(
-      code,
-      `model ${modelPath} failed on a batch of ${input.dims[0]}: ${errorMessage(err)}`,
-      {
-        cause: err,
-      },
-    );
-  }
-  checkOutput(out, input.dims[0], classes, modelPath, code);
-  return out;
-}
-
 /**
  * Load every distinct model file of the bundle once and check its input dims against each leaf's
- * spec (`only`: just the models of those leaf ids). On any failure the models loaded so far are
- * disposed before the error is rethrown.
+ * spec and each leaf's output name against the model's outputs (leafOutput); `only`: just the models
+ * of those leaf ids. On any failure the models loaded so far are disposed before the error is rethrown.
  *
  * @example
  * const models = await loadBundleModels(bundle, { threads: 4 });
@@ -124,12 +44,50 @@ export async function loadBundleModels(
         models.set(leaf.model, model);
       }
       checkInputDims(leaf.model, model.inputDims, leaf.input);
+      leafOutput(leaf, model);
     }
   } catch (err) {
     await disposeAll(models);
     throw err;
   }
   return models;
+}
+
+/** One pass of one model file over one input spec: every output its leaves read, and those leaves. */
+export type ModelRun = {
+  path: string;
+  model: LoadedModel;
+  spec: InputSpec;
+  names: string[];
+  leaves: { id: string; output: string }[];
+};
+
+/**
+ * Groups leaves by (model file, input spec), in first-appearance order, resolving each leaf's output
+ * (leafOutput): the predictor runs each group's model once per batch and TTA view for all its outputs.
+ *
+ * @example
+ * groupModelRuns(listLeaves(manifest), models).map((r) => [r.path, r.names]); // [['large.onnx', ['fold0', 'fold1']]]
+ */
+export function groupModelRuns(
+  leaves: readonly ResolvedLeaf[],
+  models: ReadonlyMap<string, LoadedModel>,
+): ModelRun[] {
+  const runs = new Map<string, ModelRun>();
+  for (const leaf of leaves) {
+    const model = models.get(leaf.model);
+    if (!model) throw new SketchboardError('internal', `model ${leaf.model} was not loaded`);
+    const output = leafOutput(leaf, model);
+    const key = JSON.stringify([leaf.model, inputKey(leaf.input)]);
+    let run = runs.get(key);
+    if (!run) {
+      run = { path: leaf.model, model, spec: leaf.input, names: [], leaves: [] };
+      runs.set(key, run);
+    }
+    if (!run.names.includes(output)) run.names.push(output);
+    run.leaves.push({ id: leaf.id, output });
+  }
+  return [...runs.values()];
 }
 
 /** Dispose every model, even when some dispose() calls fail. */
@@ -152,11 +110,14 @@ export type ModelReport = {
   inputDims: (number | null)[];
   /** The distinct input specs (by inputKey) it was run with. */
   inputs: InputSpec[];
+  /** The model's outputs the manifest's leaves read (each checked on every spec it is read with). */
+  outputs: string[];
 };
 
 /**
- * Upload-time validation: load every model of the bundle, run one dummy batch of 2 images for each
- * input spec it is used with, and require a finite [2, classes] output. Throws
+ * Upload-time validation: load every model of the bundle, check each leaf's output name, run one dummy
+ * batch of 2 images for each input spec it is used with (one run giving every output read with that
+ * spec), and require a finite [2, classes] table from each of those outputs. Throws
  * SketchboardError('invalid_model') naming the model; returns a report per model file.
  *
  * @example
@@ -168,24 +129,28 @@ export async function checkBundleModels(
 ): Promise<ModelReport[]> {
   const models = await loadBundleModels(bundle, opts);
   try {
-    const byModel = new Map<string, ResolvedLeaf[]>();
-    for (const leaf of listLeaves(bundle.manifest))
-      byModel.set(leaf.model, [...(byModel.get(leaf.model) ?? []), leaf]);
-    const reports: ModelReport[] = [];
-    for (const [path, leaves] of byModel) {
-      const model = models.get(path)!;
-      const specs = new Map(leaves.map((l) => [inputKey(l.input), l.input]));
-      for (const spec of specs.values()) {
-        const dummy: Tensor = {
-          data: new Float32Array(2 * imageLength(spec)).fill(0.5),
-          dims: batchDims(spec, 2),
-        };
-        await runChecked(model, dummy, path, bundle.manifest.classes, 'invalid_model');
-      }
+    const reports = new Map<string, ModelReport>();
+    for (const run of groupModelRuns(listLeaves(bundle.manifest), models)) {
+      const { spec, names, model } = run;
+      const dummy: Tensor = {
+        data: new Float32Array(2 * imageLength(spec)).fill(0.5),
+        dims: batchDims(spec, 2),
+      };
+      await runOutputsChecked(model, dummy, run.path, names, bundle.manifest.classes, 'invalid_model');
       const { format, runtime, inputDims } = model;
-      reports.push({ model: path, format, runtime, inputDims: [...inputDims], inputs: [...specs.values()] });
+      const report: ModelReport = reports.get(run.path) ?? {
+        model: run.path,
+        format,
+        runtime,
+        inputDims: [...inputDims],
+        inputs: [],
+        outputs: [],
+      };
+      report.inputs.push(spec);
+      for (const name of names) if (!report.outputs.includes(name)) report.outputs.push(name);
+      reports.set(run.path, report);
     }
-    return reports;
+    return [...reports.values()];
   } finally {
     await disposeAll(models);
   }

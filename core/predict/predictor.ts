@@ -12,9 +12,10 @@ import { SketchboardError } from '../errors.js';
 import {
   type BundleLike,
   disposeAll,
+  groupModelRuns,
   loadBundleModels,
   type ModelLoader,
-  runChecked,
+  runOutputsChecked,
   runtimeStamps,
 } from './models.js';
 import { flipTensor, preprocessBatch } from './preprocess.js';
@@ -106,8 +107,9 @@ export async function predictWithModels(
 
 /**
  * Each leaf's class probabilities over the images (row-major N×classes, TTA views averaged, logits
- * soft-maxed), keyed by leaf id (listLeaves' path). `only` restricts the work to those leaves (the
- * others' models need not be loaded): the scorer infers just the leaves its prediction cache lacks.
+ * soft-maxed), keyed by leaf id (listLeaves' path). Leaves sharing a model file and input spec share one
+ * run per batch and TTA view, giving every output they read (groupModelRuns). `only` restricts the work to
+ * those leaves (the others' models need not be loaded): the scorer infers just the leaves its cache lacks.
  *
  * @example
  * const tables = await inferLeaves(manifest, models, images, { only: new Set(['0.1']) });
@@ -129,6 +131,7 @@ export async function inferLeaves(
   const views = ['none', ...(manifest.tta ?? [])] as const;
   const tables = new Map(leaves.map((l) => [l.id, new Float32Array(n * classes)]));
   if (leaves.length === 0) return tables;
+  const runs = groupModelRuns(leaves, models);
 
   const prepare = (start: number) => {
     const p = preprocessBatch(images.slice(start, Math.min(n, start + batchSize)), specs);
@@ -152,16 +155,18 @@ export async function inferLeaves(
       }
       return list;
     };
-    for (const leaf of leaves) {
-      const model = models.get(leaf.model);
-      if (!model) throw new SketchboardError('internal', `model ${leaf.model} was not loaded`);
-      const outs: ScoreTable[] = [];
-      for (const input of viewsOf(leaf.input)) {
-        const out = await runChecked(model, input, leaf.model, classes);
-        const table = { rows, classes, data: out.data };
-        outs.push(manifest.output === 'logits' ? softmax(table) : table);
+    for (const run of runs) {
+      // One pass of the model per view gives every output its leaves read with this spec.
+      const perOutput = new Map<string, ScoreTable[]>(run.names.map((name) => [name, []]));
+      for (const input of viewsOf(run.spec)) {
+        const outs = await runOutputsChecked(run.model, input, run.path, run.names, classes);
+        for (const name of run.names) {
+          const table = { rows, classes, data: outs.get(name)!.data };
+          perOutput.get(name)!.push(manifest.output === 'logits' ? softmax(table) : table);
+        }
       }
-      writeMean(outs, tables.get(leaf.id)!, start * classes);
+      for (const { id, output } of run.leaves)
+        writeMean(perOutput.get(output)!, tables.get(id)!, start * classes);
     }
     opts.onProgress?.(start + rows, n);
   }

@@ -1,6 +1,7 @@
 // Route tests, error paths of uploads: oversize (declared or chunked), truncated, and refused bundles (invalid
 // manifest, models, class count, not a zip). Each gets a clear 4xx, changes nothing, leaves no file behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeModel } from '../backends/onnx-fixtures.js';
 import { drivers } from '../helpers/db.js';
 import {
   bearer,
@@ -154,6 +155,25 @@ describe.each(drivers())('API upload errors over %s', (driver) => {
       { 'manifest.json': JSON.stringify(manifest()), 'model.onnx': constantModel(3, 0) },
       'invalid_model',
       /model\.onnx/,
+    );
+    // A two-head model: a leaf naming an output it lacks is refused, naming the output and listing the model's.
+    const heads = encodeModel({
+      inputs: [{ name: 'image', dims: ['N', 1, 8, 8] }],
+      outputs: ['fold0', 'fold1'].map((name) => ({ name, dims: ['N', CLASSES] })),
+      nodes: ['fold0', 'fold1'].map((name) => ({ opType: 'Identity', input: ['logits'], output: [name] })),
+      inits: [{ name: 'logits', dims: [1, CLASSES], values: new Array<number>(CLASSES).fill(0) }],
+    });
+    const leaves = [
+      { model: 'model.onnx', outputName: 'fold0' },
+      { model: 'model.onnx', outputName: 'fold3' },
+    ];
+    await refused(
+      {
+        'manifest.json': JSON.stringify(manifest(CLASSES, { ensemble: { vote: 'soft', members: leaves } })),
+        'model.onnx': heads,
+      },
+      'invalid_model',
+      /model\.onnx has no output "fold3"; it has 2 outputs \(fold0, fold1\)/,
     );
     await refused(
       { 'manifest.json': JSON.stringify(manifest(7)), 'model.onnx': constantModel(7, 0) },

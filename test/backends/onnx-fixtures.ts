@@ -15,11 +15,11 @@ type Init = {
   external?: { location: string; offset: number };
 };
 
-function valueInfo(name: string, dims: Dim[]): OnnxTypes.IValueInfoProto {
+function valueInfo(name: string, dims: Dim[], elemType: number = FLOAT): OnnxTypes.IValueInfoProto {
   const dim = dims.map((d) =>
     typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {},
   );
-  return { name, type: { tensorType: { elemType: FLOAT, shape: { dim } } } };
+  return { name, type: { tensorType: { elemType, shape: { dim } } } };
 }
 
 function initializer(init: Init): OnnxTypes.ITensorProto {
@@ -46,13 +46,16 @@ function int(name: string, value: number): OnnxTypes.IAttributeProto {
   return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };
 }
 
-/** Encodes a single-graph model at opset 13, IR version 8. */
+/** Encodes a single-graph model at opset 13, IR version 8; `outputs` (several) or `output` (one). */
 export function encodeModel(parts: {
   inputs: { name: string; dims: Dim[] }[];
-  output: { name: string; dims: Dim[] };
+  output?: { name: string; dims: Dim[] };
+  outputs?: { name: string; dims: Dim[]; elemType?: number }[];
   nodes: OnnxTypes.INodeProto[];
   inits?: Init[];
 }): Uint8Array {
+  const outputs: { name: string; dims: Dim[]; elemType?: number }[] =
+    parts.outputs ?? (parts.output ? [parts.output] : []);
   const model: OnnxTypes.IModelProto = {
     irVersion: 8,
     producerName: 'sketchboard-tests',
@@ -62,7 +65,7 @@ export function encodeModel(parts: {
       node: parts.nodes,
       initializer: (parts.inits ?? []).map(initializer),
       input: parts.inputs.map((i) => valueInfo(i.name, i.dims)),
-      output: [valueInfo(parts.output.name, parts.output.dims)],
+      output: outputs.map((o) => valueInfo(o.name, o.dims, o.elemType ?? FLOAT)),
     },
   };
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
@@ -143,5 +146,30 @@ export function twoInputModel(): Uint8Array {
     ],
     output: { name: 'sum', dims: ['N', 1, 4, 4] },
     nodes: [{ opType: 'Add', input: ['left', 'right'], output: ['sum'] }],
+  });
+}
+
+/**
+ * The reference net with three outputs: "logits" [batch, 3], "probs" [batch, 3] (the reference numbers)
+ * and "label" (int64 ArgMax, not a score table).
+ */
+export function convNetHeads(batch: Dim): Uint8Array {
+  return encodeModel({
+    inputs: [{ name: 'image', dims: [batch, 1, 4, 4] }],
+    outputs: [
+      { name: 'logits', dims: [batch, 3] },
+      { name: 'probs', dims: [batch, 3] },
+      { name: 'label', dims: [batch], elemType: onnx.TensorProto.DataType.INT64 },
+    ],
+    nodes: [
+      ...NET_NODES,
+      {
+        opType: 'ArgMax',
+        input: ['logits'],
+        output: ['label'],
+        attribute: [int('axis', 1), int('keepdims', 0)],
+      },
+    ],
+    inits: netInits(),
   });
 }

@@ -62,6 +62,32 @@ export async function layersNet(opts: { batch?: number | null; shards?: number }
   return saveLayers(model, opts.shards ?? 1);
 }
 
+/**
+ * The reference net as a functional LayersModel with two outputs: layer "probs" (softmax, the reference
+ * numbers) and layer "logits" (the same dense weights, linear), both on one shared conv.
+ */
+export async function layersHeads(): Promise<TfjsFiles> {
+  const { tf } = await getTf();
+  const input = tf.input({ batchShape: [null, 4, 4, 1] });
+  const conv = tf.layers.conv2d({ filters: 2, kernelSize: 3, activation: 'relu', name: 'conv' });
+  const flat = tf.layers.flatten().apply(conv.apply(input)) as import('@tensorflow/tfjs').SymbolicTensor;
+  const probs = tf.layers.dense({ units: 3, activation: 'softmax', name: 'probs' });
+  const logits = tf.layers.dense({ units: 3, name: 'logits' });
+  const outputs = [probs.apply(flat), logits.apply(flat)] as import('@tensorflow/tfjs').SymbolicTensor[];
+  const model = tf.model({ inputs: input, outputs });
+  const weights = [
+    tf.tensor4d(convKernel(), [3, 3, 1, 2]),
+    tf.tensor1d(convB),
+    tf.tensor2d(denseKernel(), [8, 3]),
+    tf.tensor1d(fcB),
+  ];
+  conv.setWeights(weights.slice(0, 2));
+  probs.setWeights(weights.slice(2));
+  logits.setWeights(weights.slice(2));
+  tf.dispose(weights);
+  return saveLayers(model);
+}
+
 /** Saves a LayersModel through tf.io.withSaveHandler into model.json + `shards` files, then disposes it. */
 export async function saveLayers(
   model: import('@tensorflow/tfjs').LayersModel,
@@ -118,7 +144,7 @@ const konst = (name: string, dtype: string, shape: number[]) => ({
  * The reference net as a GraphModel (TF GraphDef JSON, NHWC). With `controlFlow` the ReLU output goes
  * through Switch/Merge on a constant `true`, so the graph needs executeAsync() but computes the same.
  */
-export function graphNet(opts: { controlFlow?: boolean } = {}): TfjsFiles {
+export function graphNet(opts: { controlFlow?: boolean; logitsOutput?: boolean } = {}): TfjsFiles {
   const ones = { list: { i: ['1', '1', '1', '1'] } };
   const feature = opts.controlFlow ? 'merge' : 'relu';
   const node: Record<string, unknown>[] = [
@@ -181,6 +207,8 @@ export function graphNet(opts: { controlFlow?: boolean } = {}): TfjsFiles {
     weights.push({ name: 'pred', shape: [], dtype: 'bool' });
     parts.push(new Uint8Array([1]));
   }
+  // A second terminal node makes a second graph output: the logits beside the probabilities.
+  if (opts.logitsOutput) node.push({ name: 'logits_out', op: 'Identity', input: ['logits'] });
   const { paths, shards } = shard(concat(parts), 1);
   const json = {
     format: 'graph-model',

@@ -1,8 +1,9 @@
-// Fixtures for the predictor suites: tiny real CNNs (TF.js and exported ONNX) and generated sketch test sets.
+// Fixtures for the predictor suites: tiny real CNNs (TF.js, exported ONNX, merged ONNX heads) and sketch test sets.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs';
 import { exportLayersModelToFile } from '../../core/backends/onnx-export/index.js';
+import { decodeOnnx, encodeOnnx, type OnnxTypes } from '../../core/backends/onnx-proto.js';
 import { getTf } from '../../core/backends/tfjs.js';
 import type { Tensor } from '../../core/backends/types.js';
 import { generateSketchDataset } from '../../core/data/generate.js';
@@ -82,4 +83,34 @@ export async function sketchSet(dir: string, classes = 3, testPerClass = 3, size
 export async function writeManifest(dir: string, manifest: Record<string, unknown>): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+}
+
+/**
+ * One ONNX model from several single-output ones sharing an input (the exporter's): each model's graph
+ * kept whole under a name prefix, its output renamed to its key. `heads` maps output name → ONNX bytes.
+ */
+export function mergeHeads(heads: Record<string, Uint8Array>): Uint8Array {
+  const parts = Object.entries(heads).map(([name, bytes]) => [name, decodeOnnx(bytes, name)] as const);
+  const first = parts[0][1];
+  const input = first.graph.input![0];
+  const graph = { name: 'heads', input: [input], output: [] as OnnxTypes.IValueInfoProto[] };
+  const node: OnnxTypes.INodeProto[] = [];
+  const initializer: OnnxTypes.ITensorProto[] = [];
+  for (const [out, model] of parts) {
+    const g = model.graph;
+    const [inName, outName] = [g.input![0].name, g.output![0].name];
+    const rename = (n: string) =>
+      n === '' ? n : n === inName ? input.name! : n === outName ? out : `${out}/${n}`;
+    for (const n of g.node ?? []) {
+      node.push({
+        ...n,
+        name: `${out}/${n.name ?? ''}`,
+        input: (n.input ?? []).map(rename),
+        output: (n.output ?? []).map(rename),
+      });
+    }
+    for (const t of g.initializer ?? []) initializer.push({ ...t, name: rename(t.name ?? '') });
+    graph.output.push({ ...g.output![0], name: out });
+  }
+  return encodeOnnx({ ...first, graph: { ...graph, node, initializer } });
 }

@@ -22,7 +22,12 @@ function fake(dims: number[], f: (img: Float32Array) => number[], backend = 'cpu
     format: 'onnx',
     inputDims: [null, ...dims],
     outputDims: null,
+    outputNames: ['out'],
     runtime: { runtime: 'onnxruntime', backend, version: 'test' },
+    async runOutputs(input, names) {
+      expect(names).toEqual(['out']);
+      return new Map([['out', await model.run(input)]]);
+    },
     async run(input) {
       calls.push(input);
       expect(input.dims.slice(1)).toEqual(dims);

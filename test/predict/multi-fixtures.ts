@@ -1,0 +1,81 @@
+// Helpers for the multi-output predictor suites: bundles of named-output leaves, a run-counting loader, table checks.
+import { expect } from 'vitest';
+import { loadModel } from '../../core/backends/index.js';
+import { type InputSpec, parseManifest } from '../../core/bundle/manifest.js';
+import { isSketchboardError } from '../../core/errors.js';
+import { type BundleLike, loadBundleModels, type ModelLoader } from '../../core/predict/models.js';
+import { inferLeaves } from '../../core/predict/predictor.js';
+import { maxAbsDiff } from '../backends/fixtures.js';
+
+export const CLASSES = 3;
+
+export const gray: InputSpec = {
+  size: [16, 16],
+  channels: 1,
+  layout: 'NHWC',
+  resize: 'stretch',
+  mean: [1],
+  std: [0.5],
+};
+export const boxed = { resize: 'letterbox', mean: [0.7], std: [0.3] } as const;
+
+/** A bundle over `dir` whose tree is `members` under a soft vote (hflip TTA: two views per spec). */
+export const bundleOf = (
+  dir: string,
+  members: unknown[],
+  extra: Record<string, unknown> = {},
+): BundleLike => ({
+  dir,
+  manifest: parseManifest({
+    version: 1,
+    name: 'heads',
+    classes: CLASSES,
+    input: gray,
+    output: 'logits',
+    tta: ['hflip'],
+    ensemble: { vote: 'soft', members },
+    ...extra,
+  }),
+});
+
+/** loadModel, recording every run of each model file (the output names asked for). */
+export function countingLoader(): { loader: ModelLoader; calls: Map<string, string[][]> } {
+  const calls = new Map<string, string[][]>();
+  const loader: ModelLoader = async (dir, file, opts) => {
+    const model = await loadModel(dir, file, opts);
+    const inner = model.runOutputs.bind(model);
+    model.runOutputs = (input, names) => {
+      calls.set(file, [...(calls.get(file) ?? []), [...names]]);
+      return inner(input, names);
+    };
+    return model;
+  };
+  return { loader, calls };
+}
+
+/** Tables of `bundle`'s leaves, inferred with batches of 4 (9 images: 3 batches). */
+export async function tablesOf(bundle: BundleLike, images: string[], loader: ModelLoader) {
+  const models = await loadBundleModels(bundle, { loader });
+  try {
+    return await inferLeaves(bundle.manifest, models, images, { batchSize: 4 });
+  } finally {
+    await Promise.all([...models.values()].map((m) => m.dispose()));
+  }
+}
+
+/** Every leaf's table equals the single-output bundle's table for the same leaf id. */
+export function expectSameTables(a: Map<string, Float32Array>, b: Map<string, Float32Array>) {
+  expect([...a.keys()]).toEqual([...b.keys()]);
+  for (const [id, table] of a) expect(maxAbsDiff(table, b.get(id)!), id).toBeLessThan(1e-5);
+  // The heads differ, so reading the wrong output would show.
+  expect(maxAbsDiff(a.get('0')!, a.get('1')!)).toBeGreaterThan(1e-3);
+}
+
+export async function refusal(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(isSketchboardError(err, 'invalid_model'), String(err)).toBe(true);
+  return (err as Error).message;
+}
