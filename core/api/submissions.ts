@@ -23,6 +23,31 @@ export const triggerHeaders = z.object({ 'Idempotency-Key': idempotencyKey.optio
 export const submissionStatusSchema = z.enum(['queued', 'running', 'scored', 'failed']);
 export type SubmissionStatus = z.infer<typeof submissionStatusSchema>;
 
+/** Where a scored submission's ensemble members came from: the prediction cache or inference. */
+export const inferenceJson = z
+  .object({
+    leaves: z.array(z.object({ id: z.string(), model: z.string(), cached: z.boolean() })),
+    inferredImages: z.number().int().nonnegative().describe('images each inferred member ran over'),
+  })
+  .describe('per member (leaf): from the prediction cache or inferred');
+export type ApiInference = z.infer<typeof inferenceJson>;
+
+/**
+ * One line saying where the members came from.
+ *
+ * @example
+ * inferenceSummary({ leaves: [...5 leaves, 3 cached], inferredImages: 10014 });
+ * // '3 of 5 members from cache, 2 inferred over 10,014 images'
+ */
+export function inferenceSummary(inference: ApiInference): string {
+  const total = inference.leaves.length;
+  const cached = inference.leaves.filter((l) => l.cached).length;
+  const inferred = total - cached;
+  const members = `${cached} of ${total} member${total === 1 ? '' : 's'} from cache`;
+  if (inferred === 0) return `${members}, no images inferred`;
+  return `${members}, ${inferred} inferred over ${inference.inferredImages.toLocaleString('en-US')} images`;
+}
+
 /** A submission as its team (or the host) sees it. `private` stays null for a team until the end. */
 export const submissionJson = z.object({
   id: z.uuid(),
@@ -53,6 +78,7 @@ export const submissionJson = z.object({
     .nullable()
     .describe('backend, execution provider, versions, hashes'),
   hasOutput: z.boolean(),
+  inference: inferenceJson.nullable().optional(),
 });
 /** A submission as a client sees it. */
 export type ApiSubmission = z.infer<typeof submissionJson>;

@@ -1,6 +1,12 @@
 // Submit a bundle end to end: streamed upload with a progress bar, idempotent trigger, spinner while scoring, score and rank.
 import { randomUUID } from 'node:crypto';
-import { type ApiLeaderboardRow, type ApiSubmission, BOARD_PAGE, type UploadedBundle } from '../api/index.js';
+import {
+  type ApiLeaderboardRow,
+  type ApiSubmission,
+  BOARD_PAGE,
+  inferenceSummary,
+  type UploadedBundle,
+} from '../api/index.js';
 import { formatBytes } from '../bundle/limits.js';
 import type { SketchboardClient } from '../client/client.js';
 import { allSubmissions } from '../client/paging.js';
@@ -136,6 +142,7 @@ export async function submitBundle(
     `scored${submission.imagesPerSecond ? `, ${submission.imagesPerSecond.toFixed(0)} images/s` : ''}`,
   );
   if (submission.public) io.out(`public accuracy ${pct(submission.public)}`);
+  if (submission.inference) io.out(inferenceSummary(submission.inference));
   // The largest board page: the team's row is found unless it ranks below BOARD_PAGE.maxLimit (1,000).
   const [board, own] = await Promise.all([
     client.leaderboard(slug, 'public', { limit: BOARD_PAGE.maxLimit }),

@@ -40,6 +40,7 @@ const envSchema = z.object({
   SKETCHBOARD_SCORER_MAX_ATTEMPTS: int(1, 20).default(3),
   SKETCHBOARD_SCORER_STOP_GRACE_SECONDS: int(0, 3600).default(30),
   SKETCHBOARD_EMBEDDED_SCORER: bool.default(true),
+  SKETCHBOARD_PREDICTION_CACHE: bool.default(true),
   SKETCHBOARD_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
   SKETCHBOARD_BLOB_BACKEND: z.enum(['local', 's3']).default('local'),
   SKETCHBOARD_S3_BUCKET: z.preprocess(
@@ -105,6 +106,8 @@ export type Env = {
     stopGraceSeconds: number;
     /** Run the scorer inside `sketchboard serve`. */
     embedded: boolean;
+    /** Keep every scored leaf's probability table in the blob store and reuse it (re-voted ensembles skip inference). */
+    predictionCache: boolean;
   };
   /** Blob store choice; S3 credentials come from the AWS SDK's chain (AWS_ACCESS_KEY_ID, ...). */
   blobs: BlobSettings;
@@ -155,6 +158,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       maxAttempts: e.SKETCHBOARD_SCORER_MAX_ATTEMPTS,
       stopGraceSeconds: e.SKETCHBOARD_SCORER_STOP_GRACE_SECONDS,
       embedded: e.SKETCHBOARD_EMBEDDED_SCORER,
+      predictionCache: e.SKETCHBOARD_PREDICTION_CACHE,
     },
     blobs:
       e.SKETCHBOARD_BLOB_BACKEND === 's3' && e.SKETCHBOARD_S3_BUCKET

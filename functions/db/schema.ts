@@ -37,6 +37,13 @@ export type { Split };
 /** One ensemble member's accuracy (a leaf of the manifest, by its resolved id). */
 export type MemberScore = { member: string; model: string; publicAccuracy: number; privateAccuracy: number };
 
+/** Where each leaf's predictions came from in a scoring run: the prediction cache, or inference over the test images. */
+export type InferenceRecord = {
+  leaves: { id: string; model: string; cached: boolean }[];
+  /** Images each inferred leaf ran over (0 when every leaf came from the cache). */
+  inferredImages: number;
+};
+
 /** What ran a submission: recorded with each score. */
 export type RuntimeStamp = {
   backend: string;
@@ -142,6 +149,8 @@ export const submissions = pgTable(
     outputKey: text('output_key'),
     imagesPerSecond: doublePrecision('images_per_second'),
     runtime: jsonb('runtime').$type<RuntimeStamp>(),
+    /** Per leaf, cached or inferred, and how many images were inferred (null before the prediction cache). */
+    inference: jsonb('inference').$type<InferenceRecord>(),
     createdAt: ts('created_at').notNull().defaultNow(),
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),

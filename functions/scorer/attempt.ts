@@ -14,11 +14,12 @@ import { StaleLeaseError } from '../services/errors.js';
 import { completeSubmission, failSubmission } from '../services/results.js';
 import { type BlobStore, outputKey } from '../storage/blob.js';
 import { memberAccuracy, splitAccuracy } from './accuracy.js';
+import { planLeaves, runCached, type ScorerCache } from './cached-run.js';
 import { InfraError, infraFailure, type RunFailure } from './failures.js';
 import { RunnerChild } from './sandbox/child.js';
 import type { RunnerPool } from './sandbox/pool.js';
 import type { RunOptions } from './sandbox/protocol.js';
-import { runSandboxed, type SandboxInput, type SandboxLimits } from './sandbox/supervisor.js';
+import type { SandboxInput, SandboxLimits } from './sandbox/supervisor.js';
 
 /** What a scoring attempt needs: services (db, clock), blobs, the server's fixed limits and runtime options. */
 export type ScorerDeps = {
@@ -32,6 +33,8 @@ export type ScorerDeps = {
   pool?: RunnerPool;
   /** Observers of the child (tests, audits). */
   hooks?: Pick<SandboxInput, 'onSpawn' | 'onSend' | 'onProgress'>;
+  /** The prediction cache (absent: off, every leaf is inferred). */
+  cache?: ScorerCache;
 };
 
 export type AttemptInput = {
@@ -124,15 +127,19 @@ export async function scoreAttempt(deps: ScorerDeps, input: AttemptInput): Promi
   const workDir = await mkdtemp(join(workRoot, 'sketchboard-score-'));
   const logFields = { submissionId, attempt: claim.attempt };
   let output: string | undefined;
-  // Started now, so that node and the runtimes load while we read the answer key and the bundle.
-  const child = deps.pool ? deps.pool.take() : new RunnerChild({ memoryMb: deps.limits.memoryMb });
+  const plan = await planLeaves(deps.cache, claim, deps.options);
+  // Started now when some leaf must run, so that node and the runtimes load while we read the answer key and the bundle.
+  let child: RunnerChild | undefined;
+  const takeChild = () =>
+    (child ??= deps.pool ? deps.pool.take() : new RunnerChild({ memoryMb: deps.limits.memoryMb }));
+  if (plan.needsRunner) takeChild();
   try {
     try {
       const key = await loadAnswerKey(ctx, claim.competition.id);
       const images = await imagePaths(claim, key);
-      const bundlePath = await localBundle(deps.blobs, claim.bundle.blobKey, workDir);
+      const bundlePath = () => localBundle(deps.blobs, claim.bundle.blobKey, workDir);
       log.info('scoring', { ...logFields, images: images.length });
-      const run = await runSandboxed({
+      const run = await runCached(deps.cache, plan, {
         bundlePath,
         images,
         classes: claim.competition.classes,
@@ -140,7 +147,7 @@ export async function scoreAttempt(deps: ScorerDeps, input: AttemptInput): Promi
         options: deps.options,
         limits: deps.limits,
         signal: input.signal,
-        child,
+        child: takeChild,
         ...deps.hooks,
       });
       if (!run.ok) {
@@ -157,12 +164,12 @@ export async function scoreAttempt(deps: ScorerDeps, input: AttemptInput): Promi
         });
         return { status: 'failed', submissionId, failure: run.failure };
       }
-      const scores = splitAccuracy(run.result.predictions, key);
+      const scores = splitAccuracy(run.voted.predictions, key);
       const csvPath = join(workDir, 'output.csv');
       await writeOutputCsv(
         csvPath,
         key.map((item) => ({ id: item.id, relPath: item.imagePath })),
-        run.result.predictions,
+        run.voted.predictions,
       );
       // One key per attempt: a stale attempt can never overwrite the output of the one that won.
       output = outputKey(`${submissionId}-a${claim.attempt}`);
@@ -171,12 +178,20 @@ export async function scoreAttempt(deps: ScorerDeps, input: AttemptInput): Promi
       await completeSubmission(ctx, submissionId, claim.leaseToken, {
         public: { correct: scores.public.correct, total: scores.public.total },
         private: { correct: scores.private.correct, total: scores.private.total },
-        memberScores: memberAccuracy(run.result.members, key),
+        memberScores: memberAccuracy(run.voted.members, key),
         imagesPerSecond,
         runtime: runtimeStamp(run.runtime, run.versions, claim),
         outputKey: output,
+        inference: run.inference,
       });
-      log.info('scored', { ...logFields, seconds: run.seconds, imagesPerSecond, peakRssMb: run.peakRssMb });
+      await run.store();
+      log.info('scored', {
+        ...logFields,
+        seconds: run.seconds,
+        imagesPerSecond,
+        peakRssMb: run.peakRssMb,
+        inferred: run.inference.leaves.filter((l) => !l.cached).length,
+      });
       return {
         status: 'scored',
         submissionId,
@@ -202,7 +217,7 @@ export async function scoreAttempt(deps: ScorerDeps, input: AttemptInput): Promi
     if (output) await deps.blobs.delete(output).catch(() => {});
     return { status: 'stale', submissionId };
   } finally {
-    child.kill();
+    child?.kill();
     await rm(workDir, { recursive: true, force: true }).catch(() => {});
   }
 }

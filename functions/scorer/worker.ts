@@ -9,6 +9,7 @@ import { attemptOf, isLastAttempt, type JobQueue, SCORE_QUEUE, type ScoreJobData
 import type { ServiceContext } from '../services/context.js';
 import { abandonSubmission } from '../services/results.js';
 import type { BlobStore } from '../storage/blob.js';
+import { createPredictionCache } from '../storage/prediction-cache.js';
 import { type AttemptOutcome, type ScorerDeps, scoreAttempt } from './attempt.js';
 import { RunnerPool } from './sandbox/pool.js';
 import type { RunOptions } from './sandbox/protocol.js';
@@ -20,9 +21,13 @@ import type { SandboxLimits } from './sandbox/supervisor.js';
  */
 export const STOP_GRACE_MS = Number(envDefault('SKETCHBOARD_SCORER_STOP_GRACE_SECONDS')) * 1000;
 
-/** The settings a worker reads; without `stopGraceSeconds`, `stop()` waits {@link STOP_GRACE_MS}. */
+/**
+ * The settings a worker reads; without `stopGraceSeconds`, `stop()` waits {@link STOP_GRACE_MS}. Without
+ * `predictionCache` (partial settings of tests and benchmarks) the cache is off; loadEnv's default is on.
+ */
 export type ScorerEnv = Pick<Env, 'maxActiveSubmissions'> & {
-  scorer: Omit<Env['scorer'], 'stopGraceSeconds'> & Partial<Pick<Env['scorer'], 'stopGraceSeconds'>>;
+  scorer: Omit<Env['scorer'], 'stopGraceSeconds' | 'predictionCache'> &
+    Partial<Pick<Env['scorer'], 'stopGraceSeconds' | 'predictionCache'>>;
 };
 
 /**
@@ -56,6 +61,7 @@ export function scorerDeps(
     options: { ...serverRunOptions(parts.env), ...parts.options },
     workRoot: parts.workRoot,
     hooks: parts.hooks,
+    cache: parts.env.scorer.predictionCache ? { store: createPredictionCache(parts.blobs) } : undefined,
   };
 }
 

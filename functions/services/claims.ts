@@ -1,6 +1,7 @@
 // Taking work: a scorer claims an attempt of a submission under a fresh lease and reads the answer key.
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import type { FileDigest } from '../../core/bundle/digest.js';
 import type { Manifest } from '../../core/bundle/manifest.js';
 import { bundles, competitions, type Split, submissions, testItems } from '../db/schema.js';
 import { isUuid, nowOf, type ServiceContext } from './context.js';
@@ -12,7 +13,7 @@ export type Claim = {
   teamId: string;
   attempt: number;
   leaseToken: string;
-  bundle: { id: string; sha256: string; blobKey: string; manifest: Manifest };
+  bundle: { id: string; sha256: string; blobKey: string; manifest: Manifest; files: FileDigest[] | null };
   competition: { id: string; slug: string; classes: number; datasetDir: string; datasetSha256: string };
 };
 
@@ -63,7 +64,7 @@ export async function claimSubmission(
     teamId: row.teamId,
     attempt: row.attempt,
     leaseToken,
-    bundle: { id: b.id, sha256: b.sha256, blobKey: b.blobKey, manifest: b.manifest },
+    bundle: { id: b.id, sha256: b.sha256, blobKey: b.blobKey, manifest: b.manifest, files: b.files },
     competition: {
       id: c.id,
       slug: c.slug,

@@ -1,7 +1,13 @@
 // Recording results: complete or fail a claimed attempt under its lease (stale leases refused); abandon dead letters.
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
-import { type MemberScore, type RuntimeStamp, type SubmissionRow, submissions } from '../db/schema.js';
+import {
+  type InferenceRecord,
+  type MemberScore,
+  type RuntimeStamp,
+  type SubmissionRow,
+  submissions,
+} from '../db/schema.js';
 import { drainDeadQueue } from '../queue/dead-letters.js';
 import type { JobQueue } from '../queue/queue.js';
 import { isUuid, nowOf, type ServiceContext } from './context.js';
@@ -19,6 +25,8 @@ export type ScoreResults = {
   memberScores?: MemberScore[];
   imagesPerSecond?: number;
   runtime: RuntimeStamp;
+  /** Which leaves came from the prediction cache and how many images were inferred. */
+  inference?: InferenceRecord;
   /** Blob key of the stored output.csv (`outputKey(submissionId)`). */
   outputKey: string;
 };
@@ -110,6 +118,7 @@ export async function completeSubmission(
         memberScores: results.memberScores ?? null,
         imagesPerSecond: results.imagesPerSecond ?? null,
         runtime: results.runtime,
+        inference: results.inference ?? null,
         outputKey: results.outputKey,
         errorCode: null,
         errorMessage: null,

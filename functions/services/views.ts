@@ -3,6 +3,7 @@ import type { Manifest } from '../../core/bundle/manifest.js';
 import type {
   BundleRow,
   CompetitionRow,
+  InferenceRecord,
   RuntimeStamp,
   SubmissionRow,
   SubmissionStatus,
@@ -69,6 +70,8 @@ export type SubmissionView = {
   imagesPerSecond: number | null;
   runtime: RuntimeStamp | null;
   hasOutput: boolean;
+  /** Per leaf, from the prediction cache or inferred; null before the cache or while unscored. */
+  inference: InferenceRecord | null;
 };
 
 /** Where a competition stands at `now`. */
@@ -140,5 +143,6 @@ export function toSubmissionView(s: SubmissionRow, showPrivate: boolean): Submis
     imagesPerSecond: s.imagesPerSecond,
     runtime: s.runtime,
     hasOutput: s.outputKey !== null,
+    inference: s.inference,
   };
 }

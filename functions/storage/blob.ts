@@ -56,6 +56,30 @@ export function outputKey(submissionId: string): string {
   return key;
 }
 
+/**
+ * Key of one cached leaf probability table (see prediction-cache.ts); `hex` is the sha256 of its cache key.
+ *
+ * @example
+ * predictionKey('3a7b...') // 'predictions/3a/3a7b....bin'
+ */
+export function predictionKey(hex: string): string {
+  if (!SHA256.test(hex))
+    throw new ServiceError('invalid_argument', 'prediction key must be 64 lower-case hex');
+  return `predictions/${hex.slice(0, 2)}/${hex}.bin`;
+}
+
+/**
+ * Key of the list of files a model file references (TF.js shards, ONNX external data), by the model's sha256.
+ *
+ * @example
+ * modelRefsKey('9f86...') // 'predictions/refs/9f86....json'
+ */
+export function modelRefsKey(sha256: string): string {
+  if (!SHA256.test(sha256))
+    throw new ServiceError('invalid_argument', 'model sha256 must be 64 lower-case hex');
+  return `predictions/refs/${sha256}.json`;
+}
+
 /** `key` itself; `invalid_argument` unless it {@link isBlobKey}. */
 export function checkKey(key: string): string {
   if (!isBlobKey(key)) throw new ServiceError('invalid_argument', `invalid blob key ${JSON.stringify(key)}`);

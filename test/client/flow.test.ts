@@ -55,6 +55,12 @@ describe('participant CLI, happy path', () => {
       `public accuracy ${mine.public?.accuracy.toFixed(4)} (${mine.public?.correct}/`,
     );
     expect(run.out).toContain('rank 1 of 1 on the public leaderboard as Alpha');
+    // Where the members came from: all inferred on a first scoring.
+    const leaves = mine.inference?.leaves.length ?? 0;
+    expect(leaves).toBeGreaterThan(0);
+    expect(run.out).toMatch(
+      new RegExp(`\\n0 of ${leaves} members? from cache, ${leaves} inferred over [\\d,]+ images\\n`),
+    );
   });
 
   it('finds its own rank among ties: a second team with the same bundle ranks 2nd (the earlier one wins)', async () => {
@@ -72,6 +78,8 @@ describe('participant CLI, happy path', () => {
     expect(run.out).toMatch(/bundle [0-9a-f-]{36} already uploaded/);
     ids.push(/submission ([0-9a-f-]{36}) created/.exec(run.out)?.[1] as string);
     expect(new Set(ids).size).toBe(2);
+    // The same models again: every member comes from the prediction cache (on by default).
+    expect(run.out).toMatch(/\n(\d+) of \1 members? from cache, no images inferred\n/);
   });
 
   it('prints the leaderboard as an aligned table, and the server CSV with --csv', async () => {

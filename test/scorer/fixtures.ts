@@ -98,12 +98,24 @@ export async function makeBundle(
   members: { kind: ModelKind; seed: number }[],
   vote: 'soft' | 'hard' = 'soft',
 ): Promise<string> {
+  const models: Uint8Array[] = [];
+  for (const m of members) models.push(await onnxModel(m.kind, m.seed));
+  return bundleOf(root, name, models, vote);
+}
+
+/** A bundle of the given ONNX model bytes (leaf i = `m<i>.onnx`), e.g. the same models re-voted. */
+export async function bundleOf(
+  root: string,
+  name: string,
+  models: Uint8Array[],
+  vote: 'soft' | 'hard' = 'soft',
+): Promise<string> {
   const dir = await mkdtemp(join(root, `${name}-`));
   await mkdir(dir, { recursive: true });
   const leaves = [];
-  for (const [i, m] of members.entries()) {
+  for (const [i, bytes] of models.entries()) {
     const file = `m${i}.onnx`;
-    await writeFile(join(dir, file), await onnxModel(m.kind, m.seed));
+    await writeFile(join(dir, file), bytes);
     leaves.push({ model: file });
   }
   const manifest = {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBundle } from '../../core/bundle/open.js';
 import { packBundle } from '../../core/bundle/pack.js';
-import { predictBundle } from '../../core/predict/predictor.js';
+import { predictBundle, voteLeaves } from '../../core/predict/predictor.js';
 import { RunnerChild } from '../../functions/scorer/sandbox/child.js';
 import { RunnerPool } from '../../functions/scorer/sandbox/pool.js';
 import { runSandboxed, type SandboxInput } from '../../functions/scorer/sandbox/supervisor.js';
@@ -61,10 +61,15 @@ describe('runSandboxed', () => {
         batchSize: 16,
         load: { executionProviders: ['cpu'], threads: 1 },
       });
-      expect(out.result.predictions).toEqual(direct.predictions);
-      expect(Array.from(out.result.scores)).toEqual(Array.from(direct.scores));
-      expect(out.result.members.map((m) => m.id)).toEqual(direct.members.map((m) => m.id));
-      for (const [i, m] of out.result.members.entries())
+      // The child returns every leaf's table; the scorer votes them (voteLeaves) exactly as predictBundle does.
+      expect([...out.result.tables.keys()]).toEqual([...direct.tables.keys()]);
+      for (const [id, table] of out.result.tables)
+        expect(Array.from(table)).toEqual(Array.from(direct.tables.get(id)!));
+      const voted = voteLeaves(bundle.manifest, out.result.tables, images.length);
+      expect(voted.predictions).toEqual(direct.predictions);
+      expect(Array.from(voted.scores)).toEqual(Array.from(direct.scores));
+      expect(voted.members.map((m) => m.id)).toEqual(direct.members.map((m) => m.id));
+      for (const [i, m] of voted.members.entries())
         expect(m.predictions).toEqual(direct.members[i].predictions);
     } finally {
       await bundle.dispose();
@@ -72,6 +77,26 @@ describe('runSandboxed', () => {
     expect(out.runtime[0]).toMatchObject({ runtime: 'onnxruntime', backend: 'cpu' });
     expect(out.versions['onnxruntime-node']).toMatch(/^\d+\.\d+/);
     console.log('peak rss', out.peakRssMb, 'seconds', out.seconds);
+  }, 60_000);
+
+  it('infers only the leaves named in `only`, and refuses a result without exactly those', async () => {
+    const out = await run(good, { only: ['2', '0'] });
+    expect(out.ok, JSON.stringify(!out.ok && out.failure)).toBe(true);
+    if (!out.ok) return;
+    expect([...out.result.tables.keys()].sort()).toEqual(['0', '2']);
+    expect(out.result.refs).toEqual({ 'm0.onnx': [], 'm2.onnx': [] });
+    const bundle = await openBundle(good);
+    try {
+      const direct = await predictBundle(bundle, images, {
+        batchSize: 16,
+        load: { executionProviders: ['cpu'], threads: 1 },
+      });
+      expect(Array.from(out.result.tables.get('2')!)).toEqual(Array.from(direct.tables.get('2')!));
+    } finally {
+      await bundle.dispose();
+    }
+    const unknown = await run(good, { only: ['7'] });
+    expect(unknown.ok).toBe(false);
   }, 60_000);
 });
 

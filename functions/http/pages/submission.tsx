@@ -1,5 +1,6 @@
 // `GET /submissions/:id` (status, scores, members, runtime stamp) and its `output.csv` download, for its team or the host.
 import type { Hono } from 'hono';
+import { inferenceSummary } from '../../../core/api/submissions.js';
 import {
   type BundleView,
   type CompetitionView,
@@ -61,10 +62,17 @@ function Runtime(props: { s: SubmissionView }) {
 
 function Members(props: { s: SubmissionView }) {
   const members = props.s.memberScores;
+  const { inference } = props.s;
   if (!members || members.length === 0) return null;
+  const cached = new Map(inference?.leaves.map((l) => [l.id, l.cached]));
+  const source = (id: string) => {
+    const hit = cached.get(id);
+    return hit === undefined ? '—' : hit ? 'cache' : 'inferred';
+  };
   return (
     <>
       <h2>Ensemble members</h2>
+      {inference && <p class="inference">{inferenceSummary(inference)}</p>}
       <div class="scroll">
         <table>
           <caption>Each member scored alone</caption>
@@ -78,6 +86,7 @@ function Members(props: { s: SubmissionView }) {
               <th scope="col" class="num">
                 Private
               </th>
+              <th scope="col">Predictions</th>
             </tr>
           </thead>
           <tbody>
@@ -91,6 +100,7 @@ function Members(props: { s: SubmissionView }) {
                 <td class="num">
                   {m.privateAccuracy === null ? 'after the end' : accuracy(m.privateAccuracy)}
                 </td>
+                <td>{source(m.member)}</td>
               </tr>
             ))}
           </tbody>

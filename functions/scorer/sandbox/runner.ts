@@ -1,5 +1,5 @@
 // The sandboxed scoring child: opens one bundle, predicts the given test images, writes a result file; never sees labels.
-import { dirname } from 'node:path';
+import { dirname, posix } from 'node:path';
 import { errorMessage, isSketchboardError } from '../../../core/errors.js';
 import { type RunnerMessage, type StartMessage, startMessageSchema, writeResultFile } from './protocol.js';
 
@@ -27,65 +27,78 @@ async function fail(code: string, err: unknown): Promise<never> {
  * starts a job at once. Dynamic, so that a broken install is reported as such rather than a silent exit.
  */
 async function load() {
-  const [open, predictor, backends, onnx] = await Promise.all([
+  const [open, predictor, models, manifest, references, backends, onnx] = await Promise.all([
     import('../../../core/bundle/open.js'),
     import('../../../core/predict/predictor.js'),
+    import('../../../core/predict/models.js'),
+    import('../../../core/bundle/manifest.js'),
+    import('../../../core/bundle/references.js'),
     import('../../../core/backends/index.js'),
     import('../../../core/backends/onnx-session.js'),
   ]);
   await onnx.getOrt();
   return {
     openBundle: open.openBundle,
-    predictBundle: predictor.predictBundle,
+    inferLeaves: predictor.inferLeaves,
+    loadBundleModels: models.loadBundleModels,
+    disposeAll: models.disposeAll,
+    runtimeStamps: models.runtimeStamps,
+    listLeaves: manifest.listLeaves,
+    modelReferences: references.modelReferences,
     runtimeVersions: backends.runtimeVersions,
   };
 }
 
 type Modules = Awaited<ReturnType<typeof load>>;
 
-/** Run one start message to completion. */
-async function run(
-  start: StartMessage,
-  { openBundle, predictBundle, runtimeVersions }: Modules,
-): Promise<void> {
-  const bundle = await openBundle(start.bundlePath, { workDir: dirname(start.resultPath) });
+/** Run one start message to completion: infer the leaves asked for (all by default), write their tables. */
+async function run(start: StartMessage, m: Modules): Promise<void> {
+  const bundle = await m.openBundle(start.bundlePath, { workDir: dirname(start.resultPath) });
   try {
-    const t0 = performance.now();
-    let lastSent = 0;
-    const prediction = await predictBundle(bundle, start.images, {
-      batchSize: start.options.batchSize,
-      load: { executionProviders: start.options.executionProviders, threads: start.options.threads },
-      onProgress: (done: number, total: number) => {
-        const now = performance.now();
-        if (done === total || now - lastSent > 250) {
-          lastSent = now;
-          void send({ type: 'progress', done, total });
-        }
-      },
-    });
-    const predictSeconds = (performance.now() - t0) / 1000;
-    await writeResultFile(start.resultPath, {
-      classes: prediction.classes,
-      count: start.images.length,
-      scores: prediction.scores,
-      predictions: prediction.predictions,
-      members: prediction.members.map((m) => ({
-        id: String(m.id),
-        model: String(m.model),
-        predictions: m.predictions,
-      })),
-    });
-    await send({
-      type: 'done',
-      resultPath: start.resultPath,
-      runtime: prediction.runtime.map((r) => ({
-        runtime: r.runtime,
-        backend: r.backend,
-        version: r.version,
-      })),
-      versions: { ...runtimeVersions(), node: process.versions.node },
-      predictSeconds,
-    });
+    const only = start.only ? new Set(start.only) : undefined;
+    const leaves = m.listLeaves(bundle.manifest).filter((l) => !only || only.has(l.id));
+    if (only && leaves.length !== only.size) throw new Error('the scorer asked for leaves the bundle lacks');
+    // Referenced files (shards, external data) by plain name beside each model: part of the cache key.
+    const refs: Record<string, string[]> = {};
+    for (const leaf of leaves) {
+      refs[leaf.model] ??= (await m.modelReferences(bundle.dir, leaf.model)).map((r) => posix.basename(r));
+    }
+    const load = { executionProviders: start.options.executionProviders, threads: start.options.threads };
+    const models = await m.loadBundleModels(bundle, { load, only });
+    try {
+      const t0 = performance.now();
+      let lastSent = 0;
+      const tables = await m.inferLeaves(bundle.manifest, models, start.images, {
+        batchSize: start.options.batchSize,
+        only,
+        onProgress: (done: number, total: number) => {
+          const now = performance.now();
+          if (done === total || now - lastSent > 250) {
+            lastSent = now;
+            void send({ type: 'progress', done, total });
+          }
+        },
+      });
+      const predictSeconds = (performance.now() - t0) / 1000;
+      await writeResultFile(start.resultPath, {
+        classes: bundle.manifest.classes,
+        count: start.images.length,
+        leaves: leaves.map((l) => ({ id: l.id, model: l.model })),
+        tables,
+        refs,
+      });
+      await send({
+        type: 'done',
+        resultPath: start.resultPath,
+        runtime: m
+          .runtimeStamps(models)
+          .map((r) => ({ runtime: r.runtime, backend: r.backend, version: r.version })),
+        versions: { ...m.runtimeVersions(), node: process.versions.node },
+        predictSeconds,
+      });
+    } finally {
+      await m.disposeAll(models);
+    }
   } finally {
     await bundle.dispose();
   }

@@ -38,6 +38,8 @@ export type SandboxInput = {
   workDir: string;
   options: RunOptions;
   limits: SandboxLimits;
+  /** Leaf ids to infer (the result must hold exactly these); default every leaf. */
+  only?: string[];
   /** A started child to use (from a RunnerPool); default: start one now. Either way it runs this job only. */
   child?: RunnerChild;
   onProgress?(done: number, total: number): void;
@@ -57,7 +59,7 @@ type Reported = Extract<RunnerMessage, { type: 'error' }>;
  *
  * @example
  * const out = await runSandboxed({ bundlePath, images, classes: 10, workDir, options: { batchSize: 32, executionProviders: ['cpu'] }, limits: { timeoutMs: 60_000, memoryMb: 2048 } });
- * if (out.ok) console.log(out.result.predictions);
+ * if (out.ok) console.log(out.result.tables); // leaf id → N×classes probabilities
  */
 export async function runSandboxed(input: SandboxInput): Promise<SandboxOutcome> {
   const { limits } = input;
@@ -102,6 +104,7 @@ export async function runSandboxed(input: SandboxInput): Promise<SandboxOutcome>
       images: input.images,
       resultPath,
       options: input.options,
+      ...(input.only ? { only: input.only } : {}),
     };
     input.onSend?.(start);
     child.send(start);
@@ -148,14 +151,19 @@ async function readChecked(
   failed: (f: RunFailure) => SandboxOutcome,
 ): Promise<SandboxOutcome> {
   try {
-    const result = await readResultFile(resultPath, { count: input.images.length, classes: input.classes });
-    const bad = result.scores.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) {
+    const result = await readResultFile(resultPath, {
+      count: input.images.length,
+      classes: input.classes,
+      leaves: input.only,
+    });
+    for (const leaf of result.leaves) {
+      const bad = result.tables.get(leaf.id)!.findIndex((v) => !Number.isFinite(v));
+      if (bad < 0) continue;
       const image = Math.floor(bad / result.classes) + 1;
       return failed({
         code: 'model_output',
         isInfra: false,
-        message: `the bundle produced a non-finite score (NaN or Infinity) for image ${image}`,
+        message: `the bundle produced a non-finite score (NaN or Infinity) for image ${image} (model ${leaf.model})`,
       });
     }
     const { runtime, versions, predictSeconds } = finished;

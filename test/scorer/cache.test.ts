@@ -1,0 +1,168 @@
+// The prediction cache in real scoring runs: re-submitted and re-voted bundles, corrupt entries, the cache off, what teams see.
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inferenceSummary } from '../../core/api/submissions.js';
+import { SubmissionPage } from '../../functions/http/pages/submission.js';
+import { type ScorerDeps, scoreAttempt } from '../../functions/scorer/attempt.js';
+import type { StartMessage } from '../../functions/scorer/sandbox/protocol.js';
+import { getBundle, getCompetition, getSubmission, getTeam } from '../../functions/services/index.js';
+import { bundleKey } from '../../functions/storage/blob.js';
+import { drivers } from '../helpers/db.js';
+import {
+  bundleOf,
+  CLASSES,
+  makeSketchSet,
+  onnxModel,
+  type SketchSet,
+  TEST_PER_CLASS,
+  tempRoot,
+} from './fixtures.js';
+import { type Harness, openHarness, TEST_ENV } from './harness.js';
+
+const IMAGES = TEST_PER_CLASS * CLASSES;
+const CACHE_ON = { ...TEST_ENV, scorer: { ...TEST_ENV.scorer, predictionCache: true } };
+
+let root: string;
+let set: SketchSet;
+let trio: string;
+let revote: string;
+
+beforeAll(async () => {
+  root = await tempRoot('cache');
+  set = await makeSketchSet(root);
+  const [m1, m2, m3, m9] = await Promise.all([1, 2, 3, 9].map((seed) => onnxModel('good', seed)));
+  trio = await bundleOf(root, 'trio', [m1, m2, m3], 'soft');
+  // Two of trio's models (same bytes, other paths and order) and a new one, voted another way.
+  revote = await bundleOf(root, 'revote', [m3, m1, m9], 'hard');
+}, 120_000);
+
+/** Deps that count runner children and keep every start message. */
+function counted(h: Harness, cache: boolean) {
+  const seen = { spawns: 0, starts: [] as StartMessage[] };
+  const deps: ScorerDeps = h.deps({
+    env: cache ? CACHE_ON : TEST_ENV,
+    hooks: { onSpawn: () => void seen.spawns++, onSend: (m) => void seen.starts.push(m) },
+  });
+  return { deps, seen };
+}
+
+describe.each(drivers())('prediction cache over %s', (driver) => {
+  let h: Harness;
+  let team: string;
+  beforeAll(async () => {
+    h = await openHarness(driver, root, set);
+    team = await h.competition({ dailyLimit: 50 });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  async function score(deps: ScorerDeps, bundleId: string) {
+    const id = await h.trigger(team, bundleId);
+    const out = await scoreAttempt(deps, { submissionId: id, lastAttempt: true });
+    expect(out.status, JSON.stringify(out)).toBe('scored');
+    return h.row(id);
+  }
+  const counts = (r: Awaited<ReturnType<Harness['row']>>) => [
+    r.publicCorrect,
+    r.publicTotal,
+    r.privateCorrect,
+    r.privateTotal,
+  ];
+
+  it('a re-submitted bundle is scored by voting alone: no runner, no bundle, no images inferred, same scores', async () => {
+    const bundleId = await h.upload(team, trio);
+    const { deps, seen } = counted(h, true);
+    const first = await score(deps, bundleId);
+    expect(seen.spawns).toBe(1);
+    expect(first.inference).toEqual({
+      leaves: ['0', '1', '2'].map((id) => ({ id, model: `m${id}.onnx`, cached: false })),
+      inferredImages: IMAGES,
+    });
+    // Not even the bundle may be fetched: remove it from the blob store.
+    const { sha256 } = await getBundle(h.ctx, team, bundleId);
+    await h.blobs.delete(bundleKey(sha256));
+    const second = await score(deps, bundleId);
+    expect(seen.spawns).toBe(1);
+    expect(second.inference).toEqual({
+      leaves: ['0', '1', '2'].map((id) => ({ id, model: `m${id}.onnx`, cached: true })),
+      inferredImages: 0,
+    });
+    expect(counts(second)).toEqual(counts(first));
+    expect(second.memberScores).toEqual(first.memberScores);
+    expect(second.runtime?.backend).toBe('onnxruntime');
+
+    // What the team sees: the view (API), the page, the CLI's line.
+    const view = await getSubmission(h.ctx, second.id, { kind: 'host' });
+    expect(view.inference).toEqual(second.inference);
+    expect(inferenceSummary(view.inference!)).toBe('3 of 3 members from cache, no images inferred');
+    const html = String(
+      await SubmissionPage({
+        header: { who: { kind: 'host' }, csrf: 'x' },
+        submission: view,
+        team: await getTeam(h.ctx, team),
+        competition: await getCompetition(h.ctx, (await getTeam(h.ctx, team)).competitionSlug),
+        bundle: await getBundle(h.ctx, team, bundleId),
+      }).toString(),
+    );
+    expect(html).toContain('3 of 3 members from cache, no images inferred');
+    expect(html.match(/<td>cache<\/td>/g)).toHaveLength(3);
+  }, 120_000);
+
+  it('a re-voted bundle sharing leaves infers only the missing one, and scores as without the cache', async () => {
+    const { deps, seen } = counted(h, true);
+    await score(deps, await h.upload(team, trio)); // trio cached (again or already)
+    const revoteId = await h.upload(team, revote);
+    const before = seen.starts.length;
+    const row = await score(deps, revoteId);
+    expect(seen.starts.slice(before).map((s) => s.only)).toEqual([['2']]);
+    expect(row.inference).toEqual({
+      leaves: [
+        { id: '0', model: 'm0.onnx', cached: true },
+        { id: '1', model: 'm1.onnx', cached: true },
+        { id: '2', model: 'm2.onnx', cached: false },
+      ],
+      inferredImages: IMAGES,
+    });
+    expect(inferenceSummary(row.inference!)).toBe(
+      `2 of 3 members from cache, 1 inferred over ${IMAGES} images`,
+    );
+    const plain = await score(counted(h, false).deps, revoteId);
+    expect(counts(row)).toEqual(counts(plain));
+    expect(row.memberScores).toEqual(plain.memberScores);
+  }, 120_000);
+
+  it('a corrupt cache entry is a miss: the leaf is inferred again and the score is right', async () => {
+    const { deps, seen } = counted(h, true);
+    const bundleId = await h.upload(team, trio);
+    const clean = await score(deps, bundleId); // every trio leaf is cached now
+    const dir = join(h.dataDir, 'blobs', 'predictions');
+    const entries = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.bin'));
+    expect(entries.length).toBeGreaterThanOrEqual(3);
+    for (const f of entries) {
+      const buf = await readFile(join(dir, f));
+      buf[buf.length - 5] ^= 0x40; // one flipped bit in the table: the checksum must catch it
+      await writeFile(join(dir, f), buf);
+    }
+    const spawns = seen.spawns;
+    const again = await score(deps, bundleId);
+    expect(seen.spawns).toBe(spawns + 1);
+    expect(again.inference?.leaves.every((l) => !l.cached)).toBe(true);
+    expect(counts(again)).toEqual(counts(clean));
+    expect(again.memberScores).toEqual(clean.memberScores);
+  }, 120_000);
+
+  it('with the cache off every leaf is inferred, every time', async () => {
+    const { deps, seen } = counted(h, false);
+    const bundleId = await h.upload(team, trio);
+    const a = await score(deps, bundleId);
+    const b = await score(deps, bundleId);
+    expect(seen.spawns).toBe(2);
+    for (const r of [a, b]) {
+      expect(r.inference?.leaves.map((l) => l.cached)).toEqual([false, false, false]);
+      expect(r.inference?.inferredImages).toBe(IMAGES);
+    }
+    expect(counts(a)).toEqual(counts(b));
+  }, 120_000);
+});
