@@ -1,6 +1,6 @@
 // Benchmark of issue 11's ensemble figures: (a) shared backbone, (b) rescoring a re-voted, fully cached bundle, (c) bytes uploaded.
 //
-//   npm run bench:ensemble [-- --images 10000 --classes 500 --leaves 15]
+//   npm run bench:ensemble [-- --images 10000 --classes 500 --leaves 15 --shared-images 256]
 //
 // Not a test: prints figures. Part (b) runs the real scorer path (scoreAttempt on embedded PGlite, local
 // blob store, prediction cache on) for a re-voted bundle whose 15 members (real ONNX files) are all
@@ -34,17 +34,20 @@ import {
 import { bundleKey } from '../functions/storage/blob.js';
 import { createLocalBlobStore } from '../functions/storage/local.js';
 import { createPredictionCache } from '../functions/storage/prediction-cache.js';
+import { sharedBackbonePart } from './lib/shared-backbone.js';
 
 const { values: args } = parseArgs({
   options: {
     images: { type: 'string', default: '10000' },
     classes: { type: 'string', default: '500' },
     leaves: { type: 'string', default: '15' },
+    'shared-images': { type: 'string', default: '256' },
   },
 });
 const N = Number(args.images);
 const CLASSES = Number(args.classes);
 const LEAVES = Number(args.leaves);
+const SHARED_IMAGES = Number(args['shared-images']);
 const SIZE = 8;
 const root = join(tmpdir(), `sketchboard-bench-ensemble-${N}x${CLASSES}x${LEAVES}`);
 
@@ -216,7 +219,7 @@ async function partB(): Promise<string[]> {
 
 async function main(): Promise<void> {
   const lines = ['bench/ensemble (issue 11 item 7)', ''];
-  // ── (a) shared backbone: 5-head ensemble ÷ one member, ÷ five separately packed members ── (added by the shared-backbone part)
+  lines.push(...(await sharedBackbonePart(root, { images: SHARED_IMAGES, classes: CLASSES, repeats: 3 })));
   lines.push(...(await partB()));
   // ── (c) bytes uploaded for the re-voted bundle ── (added by the upload part)
   process.stdout.write(`${lines.join('\n')}\n`);
