@@ -1,4 +1,5 @@
 // The sandboxed scoring child: opens one bundle, predicts the given test images, writes a result file; never sees labels.
+import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errorMessage, isSketchboardError } from '../../../core/errors.js';
 import { type RunnerMessage, type StartMessage, startMessageSchema, writeResultFile } from './protocol.js';
@@ -36,6 +37,7 @@ async function load() {
   await onnx.getOrt();
   return {
     openBundle: open.openBundle,
+    openBundleDir: open.openBundleDir,
     predictBundle: predictor.predictBundle,
     runtimeVersions: backends.runtimeVersions,
   };
@@ -46,9 +48,12 @@ type Modules = Awaited<ReturnType<typeof load>>;
 /** Run one start message to completion. */
 async function run(
   start: StartMessage,
-  { openBundle, predictBundle, runtimeVersions }: Modules,
+  { openBundle, openBundleDir, predictBundle, runtimeVersions }: Modules,
 ): Promise<void> {
-  const bundle = await openBundle(start.bundlePath, { workDir: dirname(start.resultPath) });
+  // A bundle uploaded file by file arrives as a folder laid out by the scorer; a zip is extracted here.
+  const bundle = (await stat(start.bundlePath)).isDirectory()
+    ? await openBundleDir(start.bundlePath)
+    : await openBundle(start.bundlePath, { workDir: dirname(start.resultPath) });
   try {
     const t0 = performance.now();
     let lastSent = 0;
