@@ -1,6 +1,6 @@
 // Upload plans: which of a bundle's files the server lacks (checked against limits and free disk), and the commit that assembles the bundle from file blobs.
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { PlanRequest } from '../../core/api/bundles.js';
@@ -186,6 +186,7 @@ export async function assemblePlan<T>(
         `arrived had another size or sha256): ${list.join('; ')}`,
     );
   }
+  await mkdir(workDir, { recursive: true });
   const dir = await mkdtemp(join(workDir, 'sketchboard-bundle-'));
   try {
     const index = canonicalIndex(plan.manifestSha256, plan.files);
