@@ -13,6 +13,7 @@ export const apiErrorCodes = [
   'conflict',
   'competition_closed',
   'payload_too_large',
+  'insufficient_storage',
   'unsupported_media_type',
   'invalid_manifest',
   'invalid_model',

@@ -1,4 +1,4 @@
-// Size and count limits for opening bundle archives: the one place their defaults live.
+// Size and count limits of bundles (archives opened, files uploaded): the one place their defaults live.
 import { SketchboardError } from '../errors.js';
 
 /** Limits checked against the zip's central directory before inflating, and again while inflating. */
@@ -24,14 +24,25 @@ const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 
 /**
- * Defaults sized for model bundles: a 5-fold EVA-giant ensemble in fp16 is ~10 GB of weights, so an
- * 8 GiB unpacked cap and a 4 GiB archive cap fit single-family ensembles of large backbones; weights
- * barely compress (ratio ~1.1), so a ratio above 200 on anything over 1 MiB is a bomb, not a model.
+ * Largest single file of a bundle, bytes (server env SKETCHBOARD_MAX_FILE_BYTES): one EVA-giant in fp32 is
+ * ~4 GB, a multi-output graph of one backbone and many heads a few times that.
+ */
+export const MAX_FILE_BYTES = 32 * GiB;
+
+/**
+ * Largest bundle, bytes: every file summed, and the largest zip (server env SKETCHBOARD_MAX_BUNDLE_BYTES).
+ * Five EVA-giant folds in fp32 (~20 GB) plus another family fit.
+ */
+export const MAX_BUNDLE_BYTES = 64 * GiB;
+
+/**
+ * Defaults sized for model bundles: archive and unpacked caps are MAX_BUNDLE_BYTES; weights barely
+ * compress (ratio ~1.1), so a ratio above 200 on anything over 1 MiB is a bomb, not a model.
  */
 export const DEFAULT_LIMITS: Readonly<ArchiveLimits> = Object.freeze({
-  maxArchiveBytes: 4 * GiB,
+  maxArchiveBytes: MAX_BUNDLE_BYTES,
   maxEntries: 2_000,
-  maxTotalBytes: 8 * GiB,
+  maxTotalBytes: MAX_BUNDLE_BYTES,
   maxRatio: 200,
   ratioMinBytes: 1 * MiB,
   maxJsonBytes: 64 * MiB,

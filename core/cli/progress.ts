@@ -1,4 +1,5 @@
 // Progress output for long CLI work: a redrawn bar on a TTY, a line every few seconds otherwise.
+import { formatBytes } from '../bundle/limits.js';
 
 export type Progress = {
   /** Advance by `n` items. */
@@ -14,12 +15,15 @@ export type Progress = {
  *
  * @example
  * const p = progress('predict', images.length); for (...) p.tick(); p.done('1234 images/s');
+ * const up = progress('upload', totalBytes, process.stderr, { unit: 'bytes' }); // "1.5 GiB/4.0 GiB"
  */
 export function progress(
   label: string,
   total: number,
   stream: NodeJS.WriteStream = process.stderr,
+  options: { unit?: 'items' | 'bytes' } = {},
 ): Progress {
+  const fmt = options.unit === 'bytes' ? formatBytes : String;
   const start = Date.now();
   let count = 0;
   let lastDraw = 0;
@@ -34,7 +38,8 @@ export function progress(
     const width = 24;
     const filled = Math.round((pct / 100) * width);
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-    return `${label} ${bar} ${count}/${total} ${pct.toFixed(0)}% ${rate.toFixed(1)}/s ${eta}`.trimEnd();
+    const speed = options.unit === 'bytes' ? formatBytes(Math.round(rate)) : rate.toFixed(1);
+    return `${label} ${bar} ${fmt(count)}/${fmt(total)} ${pct.toFixed(0)}% ${speed}/s ${eta}`.trimEnd();
   };
 
   return {

@@ -10,6 +10,7 @@ import {
 import { formatBytes } from '../bundle/limits.js';
 import type { SketchboardClient } from '../client/client.js';
 import { allSubmissions } from '../client/paging.js';
+import { uploadPlannedBundle } from '../client/planned-upload.js';
 import { ownRow } from '../client/standing.js';
 import { isFinal, waitForScore } from '../client/wait.js';
 import { type Progress, progress } from './progress.js';
@@ -28,19 +29,22 @@ export function processIo(): SubmitIo {
   return {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
-    progress: (label, total) => progress(label, total),
+    progress: (label, total) => progress(label, total, process.stderr, { unit: 'bytes' }),
     spinner: (label) => spinner(label),
   };
 }
 
 export type SubmitOptions = {
   slug: string;
-  zipPath: string;
+  /** A bundle zip or folder. */
+  bundlePath: string;
+  /** File of stored upload URLs for resuming (default ~/.sketchboard/uploads.json); false: none. */
+  uploadState?: string | false;
   /** Wait for the score (default true). */
   wait?: boolean;
   /** Give up waiting after this long (the submission keeps going on the server). */
   timeoutMs: number;
-  /** Upload read size (tests use small chunks). */
+  /** Bytes per tus PATCH request (default: the rest of each file in one streamed request). */
   chunkSize?: number;
   /** First poll interval (default 500 ms, then ×1.5 up to 5 s). */
   pollMs?: number;
@@ -63,13 +67,14 @@ function statusText(s: ApiSubmission): string {
 }
 
 /**
- * Uploads `zipPath` (streamed, progress bar), triggers scoring with a fresh Idempotency-Key (a retried
+ * Uploads the zip or folder `bundlePath` by the plan path (only the files the server lacks, by resumable
+ * tus uploads with a progress bar), triggers scoring with a fresh Idempotency-Key (a retried
  * trigger returns the same submission), then, unless `wait` is off, polls with a spinner until scored or
  * failed and prints the public score and the team's rank. Server errors are thrown as ClientError; a
  * failed submission is reported on `err` with the scorer's reason and returns exit code 1.
  *
  * @example
- * const { exitCode } = await submitBundle(client, { slug: 'sketch-demo', zipPath: 'b.zip', timeoutMs: 600_000 });
+ * const { exitCode } = await submitBundle(client, { slug: 'sketch-demo', bundlePath: 'b.zip', timeoutMs: 600_000 });
  */
 export async function submitBundle(
   client: SketchboardClient,
@@ -80,18 +85,23 @@ export async function submitBundle(
   // Token, team and competition are checked before a possibly large upload starts (401/403/404 fast).
   await client.submissions(slug, { limit: 1 });
   let bar: Progress | undefined;
-  let barDone = false;
-  const uploaded = await client.uploadBundle(slug, options.zipPath, {
+  const uploaded = await uploadPlannedBundle(client, slug, options.bundlePath, {
     chunkSize: options.chunkSize,
+    stateFile: options.uploadState,
+    onPlan(plan) {
+      const have = plan.totalBytes - plan.missingBytes;
+      io.out(
+        `plan ${short(plan.id)}: the server lacks ${plan.missing.length} file(s), ${formatBytes(plan.missingBytes)} ` +
+          `of ${formatBytes(plan.totalBytes)} (${formatBytes(have)} already there)`,
+      );
+    },
     onProgress(sent, total) {
+      if (total === 0) return;
       bar ??= io.progress('upload', total);
       bar.update(sent, total);
-      if (sent === total && !barDone) {
-        barDone = true;
-        bar.done(`${formatBytes(total)} sent; the server checks the bundle`);
-      }
     },
   });
+  bar?.done(`${formatBytes(uploaded.sentBytes)} sent; the server checks the bundle`);
   const { bundle } = uploaded;
   io.out(
     `bundle ${bundle.id} ${uploaded.created ? 'accepted' : 'already uploaded'}: ${bundle.name}, ` +

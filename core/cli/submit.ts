@@ -1,4 +1,4 @@
-// `sketchboard submit bundle.zip --competition SLUG`: upload, trigger, wait for the score, print score and rank.
+// `sketchboard submit BUNDLE --competition SLUG`: upload (only what the server lacks), trigger, wait, print score and rank.
 
 import { type Command, intOption, parse, required } from './args.js';
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, connect, oneArgument } from './connection.js';
@@ -7,15 +7,18 @@ import { submitBundle } from './submit-flow.js';
 /** Default of --timeout, in seconds: the scorer's own default time limit of a job. */
 export const DEFAULT_SUBMIT_TIMEOUT_S = 1800;
 
-const usage = `Usage: sketchboard submit BUNDLE.zip --competition SLUG [--no-wait] [--timeout S] [--server URL] [--token T]
+const usage = `Usage: sketchboard submit BUNDLE --competition SLUG [--no-wait] [--timeout S] [--server URL] [--token T]
 
-Uploads the bundle (streamed from disk, with a progress bar), triggers scoring, waits while the
+BUNDLE is a bundle zip or folder. Its files are hashed locally; only those the server does not have yet
+are uploaded (resumable tus uploads with a progress bar: an interrupted upload, re-run, continues where it
+stopped; upload URLs are kept in ~/.sketchboard/uploads.json). Then it triggers scoring, waits while the
 scorer runs it (queued → running → scored/failed), then prints the public score and the team's rank.
 Exit code 0 when scored, 1 when the submission failed (the scorer's reason is printed) or is still
 not done at the timeout, 2 for bad usage.
 
   --competition SLUG  the competition
   --no-wait           return once the submission is queued
+  --upload-state FILE where upload URLs are kept to resume (default ~/.sketchboard/uploads.json; "none": keep none)
   --timeout S         stop waiting after S seconds (default ${DEFAULT_SUBMIT_TIMEOUT_S}); scoring goes on on the server
 ${CONNECTION_USAGE}`;
 
@@ -23,18 +26,20 @@ const options = {
   competition: { type: 'string' },
   'no-wait': { type: 'boolean' },
   timeout: { type: 'string' },
+  'upload-state': { type: 'string' },
   ...CONNECTION_OPTIONS,
 } as const;
 
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, options);
-  const zipPath = oneArgument(positionals, 'BUNDLE.zip (the bundle to submit)');
+  const bundlePath = oneArgument(positionals, 'BUNDLE (the bundle zip or folder to submit)');
   const slug = required(values.competition, 'competition');
   const timeoutS = intOption(values.timeout, 'timeout', DEFAULT_SUBMIT_TIMEOUT_S, 1, 7 * 86_400);
   const client = connect(values, { needToken: true });
   const outcome = await submitBundle(client, {
     slug,
-    zipPath,
+    bundlePath,
+    uploadState: values['upload-state'] === 'none' ? false : values['upload-state'],
     wait: values['no-wait'] !== true,
     timeoutMs: timeoutS * 1000,
   });

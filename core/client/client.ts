@@ -8,12 +8,15 @@ import {
   competitionResponse,
   createTeamResponse,
   leaderboardResponse,
+  type PlanRequest,
+  planResponse,
   type Registration,
   type Split,
   submissionListResponse,
   submissionResponse,
   triggerResponse,
   type UploadedBundle,
+  type UploadPlan,
 } from '../api/index.js';
 import { formatIssues } from '../errors.js';
 import { ClientError, errorFromResponse, unexpectedBody, unreachable } from './errors.js';
@@ -167,6 +170,18 @@ export class SketchboardClient {
     } finally {
       await file.close();
     }
+  }
+
+  /** `POST /api/competitions/:slug/bundles/plan`: which of the bundle's files the server lacks. */
+  async planBundle(slug: string, request: PlanRequest): Promise<UploadPlan> {
+    const path = `/api/competitions/${seg(slug)}/bundles/plan`;
+    return this.json(planResponse, path, this.post(request), 'upload plan');
+  }
+
+  /** `POST /api/competitions/:slug/bundles/plan/:planId/commit`: assemble, validate and record the bundle. */
+  async commitBundle(slug: string, planId: string): Promise<UploadedBundle> {
+    const path = `/api/competitions/${seg(slug)}/bundles/plan/${seg(planId)}/commit`;
+    return this.json(bundleResponse, path, { method: 'POST' }, 'commit');
   }
 
   /**

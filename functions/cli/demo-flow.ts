@@ -151,7 +151,7 @@ export async function runFullDemo(opts: FullDemoOptions): Promise<FullDemoResult
       const client = anonymous.withToken(tokens.get(team) as string);
       const outcome = await submitBundle(
         client,
-        { slug, zipPath: zip, timeoutMs: opts.timeoutMs },
+        { slug, bundlePath: zip, uploadState: false, timeoutMs: opts.timeoutMs },
         opts.io ?? processIo(),
       );
       outcomes.push({ team, outcome });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_LIMITS } from '../../core/bundle/limits.js';
+import { MAX_BUNDLE_BYTES, MAX_FILE_BYTES } from '../../core/bundle/limits.js';
 import { formatIssues, type Issue, SketchboardError } from '../../core/errors.js';
 
 const bool = z
@@ -32,7 +32,8 @@ const envSchema = z.object({
     blankIsUnset,
     z.string().min(16, 'must be at least 16 characters').optional(),
   ),
-  SKETCHBOARD_MAX_BUNDLE_BYTES: int(1, Number.MAX_SAFE_INTEGER).default(DEFAULT_LIMITS.maxArchiveBytes),
+  SKETCHBOARD_MAX_BUNDLE_BYTES: int(1, Number.MAX_SAFE_INTEGER).default(MAX_BUNDLE_BYTES),
+  SKETCHBOARD_MAX_FILE_BYTES: int(1, Number.MAX_SAFE_INTEGER).default(MAX_FILE_BYTES),
   SKETCHBOARD_MAX_ACTIVE_SUBMISSIONS: int(1, 1000).default(3),
   SKETCHBOARD_SCORER_CONCURRENCY: int(1, 64).default(1),
   SKETCHBOARD_SCORER_TIMEOUT_SECONDS: int(1, 86_400).default(1800),
@@ -94,7 +95,10 @@ export type Env = {
   dataDir: string;
   /** Host token from the environment; embedded mode falls back to {@link ensureHostToken}. */
   hostToken: string | undefined;
+  /** Largest bundle (zip, or every file summed), bytes. */
   maxBundleBytes: number;
+  /** Largest single file of a bundle uploaded by the plan path, bytes. */
+  maxFileBytes: number;
   maxActiveSubmissions: number;
   scorer: {
     concurrency: number;
@@ -150,6 +154,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     dataDir: resolve(e.SKETCHBOARD_DATA_DIR),
     hostToken: e.SKETCHBOARD_HOST_TOKEN,
     maxBundleBytes: e.SKETCHBOARD_MAX_BUNDLE_BYTES,
+    maxFileBytes: e.SKETCHBOARD_MAX_FILE_BYTES,
     maxActiveSubmissions: e.SKETCHBOARD_MAX_ACTIVE_SUBMISSIONS,
     scorer: {
       concurrency: e.SKETCHBOARD_SCORER_CONCURRENCY,

@@ -13,6 +13,7 @@ import { errorHandler, onNotFound } from './errors.js';
 import { authenticate } from './middleware/auth.js';
 import { requestId } from './middleware/request-id.js';
 import { registerPages } from './pages/index.js';
+import { registerBundlePlans } from './routes/bundle-plan.js';
 import { registerBundles } from './routes/bundles.js';
 import { registerCompetitions } from './routes/competitions.js';
 import { registerDocs } from './routes/docs.js';
@@ -34,11 +35,15 @@ export const DEFAULT_MAX_DATASET_BYTES = 8 * 1024 ** 3;
  * @example
  * const config = apiConfigFromEnv(loadEnv());
  */
-export function apiConfigFromEnv(env: Pick<Env, 'dataDir' | 'maxBundleBytes'>): ApiConfig {
+export function apiConfigFromEnv(
+  env: Pick<Env, 'dataDir' | 'maxBundleBytes'> & Partial<Pick<Env, 'maxFileBytes'>>,
+): ApiConfig {
   return {
     maxBundleBytes: env.maxBundleBytes,
+    maxFileBytes: env.maxFileBytes,
     maxDatasetBytes: DEFAULT_MAX_DATASET_BYTES,
     workDir: join(env.dataDir, 'tmp'),
+    uploadDir: join(env.dataDir, 'uploads'),
     datasetsDir: datasetsDirOf(env.dataDir),
   };
 }
@@ -75,6 +80,7 @@ export function createApp(deps: AppDeps): ApiApp {
   registerCompetitions(app, routeDeps);
   registerTeams(app, routeDeps);
   registerBundles(app, routeDeps);
+  registerBundlePlans(app, routeDeps);
   registerSubmissions(app, routeDeps);
   registerLeaderboard(app, routeDeps);
   registerHealth(app, routeDeps.ping);

@@ -27,6 +27,12 @@ export type AppContext = Context<AppEnv>;
 export type ApiConfig = {
   /** Largest bundle upload, bytes (env SKETCHBOARD_MAX_BUNDLE_BYTES). */
   maxBundleBytes: number;
+  /** Where tus uploads in flight live (same filesystem as the blobs); default `<workDir>/../uploads`. */
+  uploadDir?: string;
+  /** Largest single file of a planned (tus) upload, bytes (env SKETCHBOARD_MAX_FILE_BYTES; default MAX_FILE_BYTES). */
+  maxFileBytes?: number;
+  /** Free bytes on a folder's filesystem, checked before uploads (default fs.statfs; tests inject less). */
+  freeBytes?: (dir: string) => Promise<number>;
   /** Largest dataset archive upload, bytes. */
   maxDatasetBytes: number;
   /** Temp folder for uploads in flight and bundle checks; on the same filesystem as the data. */

@@ -34,6 +34,7 @@ export const ERROR_STATUS = {
   internal: 500,
   runtime_unavailable: 503,
   unavailable: 503,
+  insufficient_storage: 507,
 } as const satisfies Record<ApiErrorCode, ContentfulStatusCode>;
 
 /** Compiles only when every member of `Sub` is in `Super` (`tsc` names the stray codes otherwise). */
@@ -122,6 +123,24 @@ export function errorHandler(logger: Pick<Logger, 'error'> = log): ErrorHandler<
     }
     return errorResponse(c, code, message);
   };
+}
+
+/**
+ * The body tus answers with for a typed error thrown in its hooks (a ServiceError, say): the one error
+ * shape and the status of the code; undefined for tus's own protocol errors (offset conflicts, a length over
+ * the limit), which keep tus's status and text.
+ *
+ * @example
+ * onResponseError: (req, err) => tusErrorBody(err, requestIdOf(c))
+ */
+export function tusErrorBody(
+  err: unknown,
+  requestId: string,
+): { status_code: number; body: string } | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const { code, message } = toPublicError(err);
+  const body: ErrorBody = { error: { code, message, requestId } };
+  return { status_code: statusOf(code), body: JSON.stringify(body) };
 }
 
 /** The app's single `notFound`. */

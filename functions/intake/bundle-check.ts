@@ -2,7 +2,7 @@
 import pLimit from 'p-limit';
 import { digestBundle, type FileDigest } from '../../core/bundle/digest.js';
 import type { Manifest } from '../../core/bundle/manifest.js';
-import { openBundle } from '../../core/bundle/open.js';
+import { openBundle, openBundleDir } from '../../core/bundle/open.js';
 import { checkBundleModels } from '../../core/predict/models.js';
 import { ServiceError } from '../services/errors.js';
 
@@ -15,7 +15,13 @@ export type CheckedBundle = { manifest: Manifest; files: FileDigest[] };
  */
 export type ValidateBundle = (
   zipPath: string,
-  opts: { classes: number; workDir: string; maxBytes: number },
+  opts: {
+    classes: number;
+    workDir: string;
+    maxBytes: number;
+    /** Called with the extracted folder and the digests once every check passed, before the folder goes. */
+    onChecked?: (dir: string, files: FileDigest[]) => Promise<void>;
+  },
 ) => Promise<CheckedBundle>;
 
 /** Bundle checks load every model into memory: at most this many run at once per process (more wait). */
@@ -28,7 +34,10 @@ export const DEFAULT_VALIDATION_CONCURRENCY = 2;
  * @example
  * const { manifest, files } = await validateBundleArchive('/tmp/upload.zip', { classes: 50, workDir, maxBytes });
  */
-export const validateBundleArchive: ValidateBundle = async (zipPath, { classes, workDir, maxBytes }) => {
+export const validateBundleArchive: ValidateBundle = async (
+  zipPath,
+  { classes, workDir, maxBytes, onChecked },
+) => {
   const bundle = await openBundle(zipPath, { workDir, limits: { maxArchiveBytes: maxBytes } });
   try {
     if (bundle.manifest.classes !== classes) {
@@ -38,11 +47,33 @@ export const validateBundleArchive: ValidateBundle = async (zipPath, { classes, 
       );
     }
     await checkBundleModels(bundle);
-    return { manifest: bundle.manifest, files: await digestBundle(bundle) };
+    const files = await digestBundle(bundle);
+    await onChecked?.(bundle.dir, files);
+    return { manifest: bundle.manifest, files };
   } finally {
     await bundle.dispose();
   }
 };
+
+/**
+ * The same checks as {@link validateBundleArchive} on a bundle folder assembled from uploaded files (nothing
+ * to unzip, files already digested): manifest and references (openBundleDir), class count, every model loaded
+ * and run once. Returns the manifest.
+ *
+ * @example
+ * const manifest = await validateBundleFolder('/data/tmp/sketchboard-bundle-x', { classes: 50 });
+ */
+export async function validateBundleFolder(dir: string, { classes }: { classes: number }): Promise<Manifest> {
+  const bundle = await openBundleDir(dir);
+  if (bundle.manifest.classes !== classes) {
+    throw new ServiceError(
+      'invalid_bundle',
+      `the bundle predicts ${bundle.manifest.classes} classes; this competition has ${classes}`,
+    );
+  }
+  await checkBundleModels(bundle);
+  return bundle.manifest;
+}
 
 /**
  * `check` with at most `concurrency` checks running at once in this process; the others wait in arrival

@@ -12,7 +12,8 @@ import { type AnswerKey, type Claim, claimSubmission, loadAnswerKey } from '../s
 import type { ServiceContext } from '../services/context.js';
 import { StaleLeaseError } from '../services/errors.js';
 import { completeSubmission, failSubmission } from '../services/results.js';
-import { type BlobStore, outputKey } from '../storage/blob.js';
+import { type BlobStore, isBundleIndexKey, outputKey } from '../storage/blob.js';
+import { materializeIndexed } from '../storage/bundle-files.js';
 import { memberAccuracy, splitAccuracy } from './accuracy.js';
 import { planLeaves, runCached, type ScorerCache } from './cached-run.js';
 import { InfraError, infraFailure, type RunFailure } from './failures.js';
@@ -97,8 +98,12 @@ async function imagePaths(claim: Claim, key: AnswerKey): Promise<string[]> {
   return paths;
 }
 
-/** A local path of the bundle zip: the blob store's own file when it has one, else a copy in `workDir`. */
+/**
+ * A local path of the bundle zip: the blob store's own file when it has one, else a copy in `workDir`; a
+ * bundle uploaded file by file (no zip) is laid out as a folder in `workDir`.
+ */
 async function localBundle(blobs: BlobStore, key: string, workDir: string): Promise<string> {
+  if (isBundleIndexKey(key)) return materializeIndexed(blobs, key, join(workDir, 'bundle'));
   if (blobs.getPath) return blobs.getPath(key);
   const { createWriteStream } = await import('node:fs');
   const { pipeline } = await import('node:stream/promises');

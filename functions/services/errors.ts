@@ -10,7 +10,8 @@ export type ServiceErrorCode =
   | 'competition_closed' // trigger or final selection outside the competition's window
   | 'invalid_bundle' // a bundle that does not fit the competition (class count)
   | 'limit_exceeded' // daily submission limit or too many queued/running submissions
-  | 'payload_too_large'; // an upload (body, multipart file or field) over its size limit
+  | 'payload_too_large' // an upload (body, multipart file or field) over its size limit
+  | 'insufficient_storage'; // an upload that would not fit on the server's disk (507)
 
 /**
  * The one error type of functions/services (and of intake/, which sits below the transport). `code` is stable and maps to a status in one place;

@@ -1,4 +1,5 @@
 // Blob storage for bundles and outputs: the BlobStore interface and the keys objects live under.
+import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ServiceError } from '../services/errors.js';
 
@@ -11,6 +12,11 @@ import { ServiceError } from '../services/errors.js';
 export interface BlobStore {
   /** Stores a copy of the file at `srcPath` under `key`. */
   putFile(key: string, srcPath: string): Promise<void>;
+  /**
+   * Moves the file at `srcPath` (on the store's filesystem) under `key` without copying it; the source is
+   * gone afterwards. Only stores that keep local files have it: use {@link moveIntoStore}.
+   */
+  moveFile?(key: string, srcPath: string): Promise<void>;
   /** Stores everything `source` yields under `key`; returns the byte count. */
   putStream(key: string, source: Readable | AsyncIterable<Uint8Array>): Promise<{ bytes: number }>;
   /** A stream of the object; `not_found` when there is none. */
@@ -39,9 +45,63 @@ export function isBlobKey(key: string): boolean {
  * bundleKey('9f86d0...') // 'bundles/9f86d0....zip'
  */
 export function bundleKey(sha256: string): string {
+  return `bundles/${sha(sha256, 'bundle')}.zip`;
+}
+
+/** 64 lower-case hex, or `invalid_argument` naming what the hash is of. */
+function sha(sha256: string, what: string): string {
   if (!SHA256.test(sha256))
-    throw new ServiceError('invalid_argument', 'bundle sha256 must be 64 lower-case hex');
-  return `bundles/${sha256}.zip`;
+    throw new ServiceError('invalid_argument', `${what} sha256 must be 64 lower-case hex`);
+  return sha256;
+}
+
+/**
+ * Content-addressed key of one bundle file (a model, its weights, a manifest), whatever the upload path.
+ *
+ * @example
+ * fileKey('9f86d0...') // 'files/9f86d0...'
+ */
+export function fileKey(sha256: string): string {
+  return `files/${sha(sha256, 'file')}`;
+}
+
+/**
+ * Key of the file index of a bundle committed without a zip (`BundleIndex`, functions/storage/bundle-files.ts):
+ * its `blobKey` in the database.
+ *
+ * @example
+ * bundleIndexKey('9f86d0...') // 'bundles/9f86d0....json'
+ */
+export function bundleIndexKey(sha256: string): string {
+  return `bundles/${sha(sha256, 'bundle')}.json`;
+}
+
+/** True when a bundle's blob key names a file index (no zip): the scorer assembles a folder from file blobs. */
+export function isBundleIndexKey(key: string): boolean {
+  return /^bundles\/[0-9a-f]{64}\.json$/.test(key);
+}
+
+/**
+ * Key of an upload plan (which files a team will send for one bundle).
+ *
+ * @example
+ * planKey('0b9f...-uuid') // 'plans/0b9f...-uuid.json'
+ */
+export function planKey(planId: string): string {
+  if (!/^[0-9a-f-]{36}$/.test(planId)) throw new ServiceError('not_found', `no upload plan ${planId}`);
+  return `plans/${planId}.json`;
+}
+
+/**
+ * Move (local store) or copy then delete (others) `srcPath` into the store under `key`.
+ *
+ * @example
+ * await moveIntoStore(blobs, fileKey(sha256), verifiedUploadPath);
+ */
+export async function moveIntoStore(blobs: BlobStore, key: string, srcPath: string): Promise<void> {
+  if (blobs.moveFile) return blobs.moveFile(key, srcPath);
+  await blobs.putFile(key, srcPath);
+  await rm(srcPath, { force: true });
 }
 
 /**

@@ -45,6 +45,15 @@ export function createLocalBlobStore(root: string): BlobStore {
 
   return {
     putFile: (key, srcPath) => atomically(key, (tmp) => copyFile(srcPath, tmp)),
+    // A rename when both are on one filesystem (uploads live under the data folder); a copy otherwise.
+    moveFile: (key, srcPath) =>
+      atomically(key, (tmp) =>
+        rename(srcPath, tmp).catch(async (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EXDEV') throw err;
+          await copyFile(srcPath, tmp);
+          await rm(srcPath, { force: true });
+        }),
+      ),
     putStream: (key, source) =>
       atomically(key, async (tmp) => {
         let bytes = 0;

@@ -1,6 +1,6 @@
 // Participant CLI against a real in-process server: register → submit → score → leaderboard → finals, then the end.
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SketchboardClient } from '../../core/client/client.js';
 import { cli, type Harness, startHarness, tokenOf } from './harness.js';
@@ -40,9 +40,13 @@ describe('participant CLI, happy path', () => {
   });
 
   it('submits the baseline bundle: upload bar, spinner, public score and rank', async () => {
-    const size = (await stat(h.baseline)).size;
     const run = await cli(['submit', h.baseline, '--competition', SLUG], { server: h.url, token });
-    expect(run.err).toContain(`upload [########################] ${size}/${size} 100%`);
+    // The plan path sends the files the server lacks (all but the manifest, which rides in the plan request).
+    const planned = /the server lacks (\d+) file\(s\), ([\d.]+ [KMG]?i?B) of ([\d.]+ [KMG]?i?B)/.exec(
+      run.out,
+    );
+    expect(Number(planned?.[1])).toBeGreaterThan(0);
+    expect(run.err).toContain(`upload [########################] ${planned?.[2]}/${planned?.[2]} 100%`);
     expect(run.code).toBe(0);
     expect(run.err).toMatch(/scoring [0-9a-f]{8}: queued/);
     expect(run.err).toMatch(/scoring [0-9a-f]{8}: scored/);

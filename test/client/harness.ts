@@ -1,4 +1,5 @@
 // Test harness of the participant CLI: a real in-process service on a temp PGlite folder, and CLI runs with captured output.
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -48,6 +49,9 @@ export async function startHarness(maxBundleBytes = 4 * 1024 * 1024): Promise<Ha
   };
 }
 
+/** The home folder CLI runs see (upload state of `submit`). */
+const CLI_HOME = mkdtempSync(join(tmpdir(), 'sb-cli-home-'));
+
 /** What a CLI run printed and returned. */
 export type CliRun = { code: number; out: string; err: string };
 
@@ -64,6 +68,8 @@ export async function cli(
   vi.stubEnv('SKETCHBOARD_SERVER', env.server ?? '');
   vi.stubEnv('SKETCHBOARD_TOKEN', env.token ?? '');
   vi.stubEnv('SKETCHBOARD_HOST_TOKEN', env.hostToken ?? '');
+  // `submit` keeps resumable upload URLs under ~/.sketchboard: a temp home, never the real one.
+  vi.stubEnv('HOME', CLI_HOME);
   const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     out += String(chunk);
     return true;

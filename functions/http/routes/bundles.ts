@@ -7,6 +7,7 @@ import { multipartBoundary, readMultipart } from '../../intake/multipart.js';
 import { type StoredUpload, streamBodyToFile, type UploadOptions } from '../../intake/upload.js';
 import { findBundleBySha, getCompetition, recordBundle } from '../../services/index.js';
 import { bundleKey } from '../../storage/blob.js';
+import { storeBundleFiles } from '../../storage/bundle-files.js';
 import { mediaType, requireMediaType } from '../body.js';
 import type { AppContext, RouteDeps } from '../context.js';
 import { HttpError } from '../errors.js';
@@ -25,7 +26,8 @@ export const uploadBundleRoute = apiRoute('team', {
     'The zip as the raw body (`application/zip`, chunked allowed) or as the file field `bundle` of a ' +
     'multipart form. Streamed to disk under the size limit, then opened and validated: manifest, class ' +
     "count equal to the competition's, every model loads and outputs [N, classes]. Stored by sha256; " +
-    'the same bytes uploaded again by the same team return the existing bundle (200).',
+    'the same bytes uploaded again by the same team return the existing bundle (200). Each file is also ' +
+    'stored by its sha256, so a later `bundles/plan` of the same models uploads nothing again.',
   tags: ['bundles'],
   request: {
     params: slugParams,
@@ -90,6 +92,8 @@ export function registerBundles(app: ApiApp, deps: RouteDeps): void {
         classes: competition.classes,
         workDir,
         maxBytes: maxBundleBytes,
+        // Each checked file also goes under its sha256, so a later plan finds it (content-addressed).
+        onChecked: (dir, digests) => storeBundleFiles(deps.blobs, dir, digests).then(() => undefined),
       });
       const blobKey = bundleKey(upload.sha256);
       if (!(await deps.blobs.exists(blobKey))) await deps.blobs.putFile(blobKey, upload.path);

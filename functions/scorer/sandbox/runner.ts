@@ -1,4 +1,5 @@
 // The sandboxed scoring child: opens one bundle, predicts the given test images, writes a result file; never sees labels.
+import { stat } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
 import { errorMessage, isSketchboardError } from '../../../core/errors.js';
 import { type RunnerMessage, type StartMessage, startMessageSchema, writeResultFile } from './protocol.js';
@@ -39,6 +40,7 @@ async function load() {
   await onnx.getOrt();
   return {
     openBundle: open.openBundle,
+    openBundleDir: open.openBundleDir,
     inferLeaves: predictor.inferLeaves,
     loadBundleModels: models.loadBundleModels,
     disposeAll: models.disposeAll,
@@ -53,7 +55,10 @@ type Modules = Awaited<ReturnType<typeof load>>;
 
 /** Run one start message to completion: infer the leaves asked for (all by default), write their tables. */
 async function run(start: StartMessage, m: Modules): Promise<void> {
-  const bundle = await m.openBundle(start.bundlePath, { workDir: dirname(start.resultPath) });
+  // A bundle uploaded file by file arrives as a folder laid out by the scorer; a zip is extracted here.
+  const bundle = (await stat(start.bundlePath)).isDirectory()
+    ? await m.openBundleDir(start.bundlePath)
+    : await m.openBundle(start.bundlePath, { workDir: dirname(start.resultPath) });
   try {
     const only = start.only ? new Set(start.only) : undefined;
     const leaves = m.listLeaves(bundle.manifest).filter((l) => !only || only.has(l.id));
