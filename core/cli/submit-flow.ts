@@ -155,7 +155,7 @@ export async function submitBundle(
   if (submission.inference) io.out(inferenceSummary(submission.inference));
   // The largest board page: the team's row is found unless it ranks below BOARD_PAGE.maxLimit (1,000).
   const [board, own] = await Promise.all([
-    client.leaderboard(slug, 'public', { limit: BOARD_PAGE.maxLimit }),
+    client.leaderboard(slug, 'public', { limit: BOARD_PAGE.maxLimit }, { fresh: true }),
     allSubmissions(client, slug),
   ]);
   const row = ownRow(board.rows, own);

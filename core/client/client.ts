@@ -229,10 +229,20 @@ export class SketchboardClient {
     return (await this.json(submissionResponse, `/api/submissions/${seg(id)}/final`, init, what)).submission;
   }
 
-  /** `GET /api/competitions/:slug/leaderboard?split&limit&offset`: a page of the standings and the total. */
-  async leaderboard(slug: string, split: Split = 'public', page: PageRequest = {}): Promise<ApiLeaderboard> {
+  /**
+   * `GET /api/competitions/:slug/leaderboard?split&limit&offset`: a page of the standings and the total;
+   * `fresh` asks every cache on the way, the server's own included, for the board as of now.
+   */
+  async leaderboard(
+    slug: string,
+    split: Split = 'public',
+    page: PageRequest = {},
+    opts: { fresh?: boolean } = {},
+  ): Promise<ApiLeaderboard> {
     const path = `/api/competitions/${seg(slug)}/leaderboard${queryString({ split, ...page })}`;
-    return this.json(leaderboardResponse, path, {}, `${split} leaderboard`);
+    // `fresh`: revalidate with the origin (Cache-Control: no-cache), e.g. right after one's own score.
+    const init = opts.fresh ? { headers: { 'cache-control': 'no-cache' } } : {};
+    return this.json(leaderboardResponse, path, init, `${split} leaderboard`);
   }
 
   /** The same standings as CSV (`Accept: text/csv`), as the server writes them. */

@@ -57,11 +57,14 @@ export class BoardCache {
     private readonly readState: typeof boardState = boardState,
   ) {}
 
-  /** The competition's board version and phase (phase from the current time, version at most ttl old). */
-  async state(slug: string): Promise<BoardNow> {
+  /**
+   * The competition's board version and phase (phase from the current time, version at most about a TTL
+   * old under steady reads); `fresh` reads the database now (a client's `Cache-Control: no-cache`).
+   */
+  async state(slug: string, opts: { fresh?: boolean } = {}): Promise<BoardNow> {
     const now = Date.now();
     let entry = this.states.get(slug);
-    if (!entry || now - entry.at > this.ttlMs * BOARD_STALE_TTLS) {
+    if (!entry || opts.fresh || now - entry.at > this.ttlMs * BOARD_STALE_TTLS) {
       entry = this.read(slug, now);
     } else if (now - entry.at > this.ttlMs && !entry.refreshing) {
       const stale = entry;
@@ -106,9 +109,15 @@ export class BoardCache {
   /**
    * The body for `key`, built once (concurrent requests for a missing key share one build). `slot` names
    * the page apart from its version (it must start with `slug|` and include the phase): while a missing key
-   * is built, the slot's previous body (with its own ETag) is served if it was current a moment ago.
+   * is built, the slot's previous body (with its own ETag) is served if it was current a moment ago
+   * (never when `fresh`).
    */
-  page(key: string, build: () => Promise<CachedBody>, slot?: string): Promise<CachedBody> {
+  page(
+    key: string,
+    build: () => Promise<CachedBody>,
+    slot?: string,
+    opts: { fresh?: boolean } = {},
+  ): Promise<CachedBody> {
     const now = Date.now();
     const hit = this.bodies.get(key);
     if (hit) {
@@ -139,9 +148,24 @@ export class BoardCache {
       this.bodies.delete(oldest);
     }
     const last = slot === undefined ? undefined : this.slots.get(slot);
-    if (last && now - last.at <= this.ttlMs * BOARD_STALE_TTLS) return Promise.resolve(last.body);
+    if (last && !opts.fresh && now - last.at <= this.ttlMs * BOARD_STALE_TTLS)
+      return Promise.resolve(last.body);
     return built;
   }
+}
+
+/**
+ * True when the request asks caches to revalidate (`Cache-Control: no-cache` or `max-age=0`, or
+ * `Pragma: no-cache`): the board cache then reads the state and builds the page as of now.
+ *
+ * @example
+ * const state = await boards.state(slug, { fresh: wantsFresh(c) });
+ */
+export function wantsFresh(c: Context): boolean {
+  const control = c.req.header('cache-control') ?? '';
+  return (
+    /(^|,)\s*(no-cache|max-age=0)\s*(,|$)/i.test(control) || /no-cache/i.test(c.req.header('pragma') ?? '')
+  );
 }
 
 /**

@@ -137,3 +137,21 @@ describe('BoardCache pages', () => {
     }
   });
 });
+
+describe('BoardCache fresh reads (a client’s Cache-Control: no-cache)', () => {
+  it('reads the state now and never serves a slot’s previous body', async () => {
+    const { read, calls } = reader();
+    const cache = new BoardCache(services, TTL, 100, read);
+    const first = cache.state('s');
+    calls[0].resolve(1);
+    await first;
+    const fresh = cache.state('s', { fresh: true }); // within the TTL, yet read again
+    expect(await settled(fresh)).toBe('pending');
+    calls[1].resolve(2);
+    expect((await fresh).boardVersion).toBe(2);
+
+    await cache.page('c1|v1', async () => body('v1'), 's|open|public');
+    const v2 = cache.page('c1|v2', async () => body('v2'), 's|open|public', { fresh: true });
+    expect(text(await v2)).toBe('v2');
+  });
+});

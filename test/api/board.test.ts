@@ -94,6 +94,10 @@ describe.each(drivers())('boards over %s', (driver) => {
     ).toBe(304);
 
     await score(ann.id, ann.bundleId, 700);
+    // A client that asks for revalidation (the CLI right after its own score) sees it at once.
+    const revalidated = await board(s, '', { 'If-None-Match': etag, 'Cache-Control': 'no-cache' });
+    expect(revalidated.status).toBe(200);
+    expect(parse(leaderboardResponse, revalidated).rows[0]).toMatchObject({ accuracy: 0.7, submissions: 2 });
     await expect
       .poll(async () => (await board(s, '', { 'If-None-Match': etag })).status, {
         timeout: 1_000,

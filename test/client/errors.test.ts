@@ -1,9 +1,11 @@
 // Participant CLI errors: usage (exit 2), unreachable server, and the server's 401/403/404/409/413/422 as one line (exit 1).
-import { open } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBundle } from '../../core/bundle/open.js';
 import { generateSketchDataset } from '../../core/data/generate.js';
 import { buildBaselineBundle } from '../../core/train/baseline.js';
+import { goodBundle } from '../api/fixtures.js';
 import { cli, closedPort, type Harness, startHarness, tokenOf } from './harness.js';
 
 const LIMIT = 256 * 1024;
@@ -35,7 +37,7 @@ describe('usage errors exit 2 with the reason, then the usage', () => {
       ['register', 'c', '--team', 'T', '--member', 'm', '--server', 'ftp://h'],
       '--server must be an http:// or https:// URL, got "ftp://h"',
     ],
-    [['submit'], 'missing BUNDLE.zip (the bundle to submit)'],
+    [['submit'], 'missing BUNDLE (the bundle zip or folder to submit)'],
     [['submit', 'b.zip'], 'missing required option --competition', { token: 't' }],
     [
       ['submit', 'b.zip', '--competition', 'c', '--timeout', 'soon'],
@@ -127,16 +129,22 @@ describe("the server's refusals, one line with message, status and code (exit 1)
     );
   });
 
-  it('413 for a bundle over the size limit, refused before its bytes are read', async () => {
-    const big = join(h.dir, 'big.zip');
-    const file = await open(big, 'w');
-    await file.truncate(LIMIT + 1);
-    await file.close();
-    const run = await submit(big);
-    expect(run.code).toBe(1);
-    expect(run.err).toContain(
-      `sketchboard submit: bundle is larger than the limit of ${LIMIT} bytes (HTTP 413 payload_too_large)\n`,
-    );
+  it('413 for a bundle over the size limit, refused by the upload plan before any file is sent', async () => {
+    // A valid bundle folder plus a file that takes it over the server's limit (the plan counts every file).
+    const zipPath = join(h.dir, 'good.zip');
+    await writeFile(zipPath, await goodBundle());
+    const opened = await openBundle(zipPath, { workDir: h.dir });
+    try {
+      await writeFile(join(opened.dir, 'padding.bin'), Buffer.alloc(LIMIT + 1));
+      const run = await submit(opened.dir);
+      expect(run.code).toBe(1);
+      expect(run.err).toMatch(
+        /^sketchboard submit: the bundle is [\d.]+ KiB; the limit is 256\.0 KiB \(HTTP 413 payload_too_large\)\n/m,
+      );
+      expect(run.err).not.toMatch(/upload(ing|ed) /i);
+    } finally {
+      await opened.dispose();
+    }
   });
 
   it('422 for a bundle with the wrong class count: the server message, no submission made', async () => {
@@ -163,6 +171,8 @@ describe("the server's refusals, one line with message, status and code (exit 1)
   it('a missing bundle file is named before anything is sent', async () => {
     const run = await submit(join(h.dir, 'nope.zip'));
     expect(run.code).toBe(1);
-    expect(run.err).toBe(`sketchboard submit: cannot read ${join(h.dir, 'nope.zip')}: no such file\n`);
+    expect(run.err).toBe(
+      `sketchboard submit: cannot read ${join(h.dir, 'nope.zip')}: no such file or folder\n`,
+    );
   });
 });

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { goodBundle } from '../api/fixtures.js';
 import { cli } from './harness.js';
 import { fakeSubmission, json, type Route, requests, scripted, stopScripted } from './scripted-server.js';
 
@@ -18,22 +19,32 @@ const submission = (status: string, extra: Record<string, unknown> = {}) =>
 /** The pre-upload check of token and competition: the team's (empty) list. */
 const listRoute: Route = (_req, res) => json(res, 200, { total: 0, limit: 1, offset: 0, submissions: [] });
 
-const uploadRoute: Route = (_req, res, body) =>
-  json(res, 201, {
+/** The upload plan of a server that has every file already: it answers with the bundle (nothing to send). */
+const uploadRoute: Route = (_req, res) =>
+  json(res, 200, {
+    plan: {
+      id: randomUUID(),
+      sha256: 'a'.repeat(64),
+      totalBytes: 5000,
+      missingBytes: 0,
+      missing: [],
+      uploadUrl: '/api/competitions/c/bundles/uploads',
+      commitUrl: '/api/competitions/c/bundles/plan/x/commit',
+    },
     bundle: {
       id: BUNDLE_ID,
       sha256: 'a'.repeat(64),
-      sizeBytes: body.length,
+      sizeBytes: 5000,
       name: 'b',
       manifest: {},
       createdAt: new Date().toISOString(),
     },
-    created: true,
   });
 
+/** A real (tiny) bundle zip: submit digests it locally before it asks for the plan. */
 async function zip(): Promise<string> {
   const path = join(tmpdir(), `sb-scripted-${randomUUID()}.zip`);
-  await writeFile(path, Buffer.alloc(5000, 1));
+  await writeFile(path, await goodBundle());
   return path;
 }
 
@@ -42,7 +53,7 @@ describe('submit against a scripted server', () => {
     let polls = 0;
     const url = await scripted({
       'GET /api/competitions/c/submissions': listRoute,
-      'POST /api/competitions/c/bundles': uploadRoute,
+      'POST /api/competitions/c/bundles/plan': uploadRoute,
       'POST /api/competitions/c/submissions': (_q, res) =>
         json(res, 202, { submission: submission('queued'), created: true }),
       [`GET /api/submissions/${SUB_ID}`]: (_q, res) => {
@@ -70,7 +81,7 @@ describe('submit against a scripted server', () => {
     let triggers = 0;
     const url = await scripted({
       'GET /api/competitions/c/submissions': listRoute,
-      'POST /api/competitions/c/bundles': uploadRoute,
+      'POST /api/competitions/c/bundles/plan': uploadRoute,
       'POST /api/competitions/c/submissions': (req, res) => {
         triggers++;
         if (triggers === 1) req.socket.destroy();
@@ -94,7 +105,7 @@ describe('submit against a scripted server', () => {
   it('gives up at --timeout with the last status, exit 1, saying scoring goes on', async () => {
     const url = await scripted({
       'GET /api/competitions/c/submissions': listRoute,
-      'POST /api/competitions/c/bundles': uploadRoute,
+      'POST /api/competitions/c/bundles/plan': uploadRoute,
       'POST /api/competitions/c/submissions': (_q, res) =>
         json(res, 202, { submission: submission('queued'), created: true }),
       [`GET /api/submissions/${SUB_ID}`]: (_q, res) => json(res, 200, { submission: submission('queued') }),

@@ -12,7 +12,13 @@ import {
   ranksOf,
   standingOf,
 } from '../../services/index.js';
-import { boardEtag, notModified, PRIVATE_BOARD_CACHE, PUBLIC_BOARD_CACHE } from '../board-cache.js';
+import {
+  boardEtag,
+  notModified,
+  PRIVATE_BOARD_CACHE,
+  PUBLIC_BOARD_CACHE,
+  wantsFresh,
+} from '../board-cache.js';
 import { readQuery } from '../body.js';
 import type { AppEnv } from '../context.js';
 import { headerOf, type PageDeps } from './auth.js';
@@ -195,7 +201,11 @@ export function registerBoard(web: Hono<AppEnv>, deps: PageDeps): void {
   web.get('/c/:slug', async (c) => {
     const { split, page } = readQuery(c.req.url, boardQuery);
     const slug = c.req.param('slug');
-    const [session, state] = await Promise.all([readSession(c, deps.services), deps.boards.state(slug)]);
+    const fresh = wantsFresh(c);
+    const [session, state] = await Promise.all([
+      readSession(c, deps.services),
+      deps.boards.state(slug, { fresh }),
+    ]);
     const asHost = session.principal.kind === 'host';
     assertBoardVisible(split, state.phase, asHost);
     const myTeamId = session.principal.kind === 'team' ? session.principal.team.id : undefined;
@@ -259,6 +269,7 @@ export function registerBoard(web: Hono<AppEnv>, deps: PageDeps): void {
           `${state.competitionId}|${key.join('|')}`,
           render,
           [slug, ...key.slice(1)].join('|'),
+          { fresh },
         );
     c.header('ETag', served.etag);
     return c.body(served.body, 200, { 'Content-Type': 'text/html; charset=UTF-8' });

@@ -9,7 +9,13 @@ import {
   rebuildStandingsResponse,
 } from '../../../core/api/leaderboard.js';
 import { assertBoardVisible, type Leaderboard, leaderboard, rebuildStandings } from '../../services/index.js';
-import { boardEtag, notModified, PRIVATE_BOARD_CACHE, PUBLIC_BOARD_CACHE } from '../board-cache.js';
+import {
+  boardEtag,
+  notModified,
+  PRIVATE_BOARD_CACHE,
+  PUBLIC_BOARD_CACHE,
+  wantsFresh,
+} from '../board-cache.js';
 import type { RouteDeps } from '../context.js';
 import { isHost } from '../middleware/auth.js';
 import { shape } from '../respond.js';
@@ -115,7 +121,8 @@ export function registerLeaderboard(app: ApiApp, deps: RouteDeps): void {
     const { slug } = c.req.valid('param');
     const { split, limit, offset } = c.req.valid('query');
     const asHost = isHost(c);
-    const state = await deps.boards.state(slug);
+    const fresh = wantsFresh(c);
+    const state = await deps.boards.state(slug, { fresh });
     assertBoardVisible(split, state.phase, asHost);
     const format = wantsCsv(c.req.header('accept')) ? 'csv' : 'json';
     const key = [state.boardVersion, state.phase, split, offset, limit, format];
@@ -127,6 +134,7 @@ export function registerLeaderboard(app: ApiApp, deps: RouteDeps): void {
         return { body: Buffer.from(text), etag: boardEtag(key) };
       },
       [slug, state.phase, split, offset, limit, format].join('|'),
+      { fresh },
     );
     // The private board before the end is the host's alone: never stored by a shared cache.
     const personal = split === 'private' && state.phase !== 'ended';
