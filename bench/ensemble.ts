@@ -163,6 +163,7 @@ async function partB(): Promise<string[]> {
   const cache = createPredictionCache(blobs);
   for (const f of files) if (f.path.endsWith('.onnx')) await cache.putRefs(f.sha256, []);
   const claimed = {
+    teamId: team.id,
     bundle: { ...bundle, blobKey: bundleKey(opened.sha256), files },
     competition: {
       id: bundle.competitionId,

@@ -33,12 +33,13 @@ export type LeafPlan = {
  */
 export async function planLeaves(
   cache: ScorerCache | undefined,
-  claim: Pick<Claim, 'bundle' | 'competition'>,
+  claim: Pick<Claim, 'teamId' | 'bundle' | 'competition'>,
   options: RunOptions,
 ): Promise<LeafPlan> {
   const leaves = listLeaves(claim.bundle.manifest);
   const versions = { ...runtimeVersions(), 'tfjs-backend': cache?.tfjsBackend ?? 'unselected' };
   const ctx: KeyContext = {
+    teamId: claim.teamId,
     manifest: claim.bundle.manifest,
     files: claim.bundle.files,
     datasetSha256: claim.competition.datasetSha256,

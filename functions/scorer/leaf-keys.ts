@@ -10,6 +10,11 @@ export const KEY_VERSION = 1;
 
 /** What a key needs besides the leaf: the bundle's file digests, the dataset and the server's runtime. */
 export type KeyContext = {
+  /**
+   * The team whose bundle this is: each team's tables are its own, so numbers a runner wrote while one
+   * team's models ran can never score another team's submission (even for byte-identical model files).
+   */
+  teamId: string;
   manifest: Manifest;
   /** bundles.files; null (bundles recorded before digests) means no leaf can be keyed. */
   files: FileDigest[] | null;
@@ -77,6 +82,7 @@ export function leafKey(
   const { manifest } = ctx;
   return cacheKey({
     v: KEY_VERSION,
+    team: ctx.teamId,
     model,
     format,
     outputName: leaf.outputName ?? null,

@@ -6,7 +6,13 @@ import { inferenceSummary } from '../../core/api/submissions.js';
 import { SubmissionPage } from '../../functions/http/pages/submission.js';
 import { type ScorerDeps, scoreAttempt } from '../../functions/scorer/attempt.js';
 import type { StartMessage } from '../../functions/scorer/sandbox/protocol.js';
-import { getBundle, getCompetition, getSubmission, getTeam } from '../../functions/services/index.js';
+import {
+  getBundle,
+  getCompetition,
+  getSubmission,
+  getTeam,
+  registerTeam,
+} from '../../functions/services/index.js';
 import { bundleKey } from '../../functions/storage/blob.js';
 import { drivers } from '../helpers/db.js';
 import {
@@ -108,6 +114,21 @@ describe.each(drivers())('prediction cache over %s', (driver) => {
     );
     expect(html).toContain('3 of 3 members from cache, no images inferred');
     expect(html.match(/<td>cache<\/td>/g)).toHaveLength(3);
+  }, 120_000);
+
+  it('never lends one team’s tables to another: the same model bytes of another team are inferred afresh', async () => {
+    // trio is cached for `team` by the test above; another team uploads the very same bundle.
+    const slug = (await getTeam(h.ctx, team)).competitionSlug;
+    const other = (await registerTeam(h.ctx, slug, { name: 'Team Other', members: ['o'] })).team.id;
+    const { deps, seen } = counted(h, true);
+    const id = await h.trigger(other, await h.upload(other, trio));
+    const out = await scoreAttempt(deps, { submissionId: id, lastAttempt: true });
+    expect(out.status, JSON.stringify(out)).toBe('scored');
+    expect(seen.spawns).toBe(1);
+    expect((await h.row(id)).inference).toEqual({
+      leaves: ['0', '1', '2'].map((leaf) => ({ id: leaf, model: `m${leaf}.onnx`, cached: false })),
+      inferredImages: IMAGES,
+    });
   }, 120_000);
 
   it('a re-voted bundle sharing leaves infers only the missing one, and scores as without the cache', async () => {

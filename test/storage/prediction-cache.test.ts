@@ -40,6 +40,7 @@ const FILES: FileDigest[] = [
   { path: 'cnn/group1-shard1of1.bin', bytes: 10, sha256: sha('3') },
 ];
 const CTX: KeyContext = {
+  teamId: '7f1d6a4e-0000-4000-8000-000000000001',
   manifest: MANIFEST,
   files: FILES,
   datasetSha256: sha('d'),
@@ -95,6 +96,11 @@ describe('prediction cache keys', () => {
       ['no tta', leafKey(onnx, [], CTX), leafKey(onnx, [], manifest({ tta: undefined }))],
       ['output kind', leafKey(onnx, [], CTX), leafKey(onnx, [], manifest({ output: 'probabilities' }))],
       ['dataset', leafKey(onnx, [], CTX), leafKey(onnx, [], { ...CTX, datasetSha256: sha('e') })],
+      [
+        'team',
+        leafKey(onnx, [], CTX),
+        leafKey(onnx, [], { ...CTX, teamId: '7f1d6a4e-0000-4000-8000-000000000002' }),
+      ],
       [
         'onnxruntime version',
         leafKey(onnx, [], CTX),
