@@ -20,6 +20,8 @@ import { voteLeaves } from '../core/predict/predictor.js';
 import { Rng } from '../core/rng.js';
 import { openDatabase } from '../functions/db/client.js';
 import { submissions } from '../functions/db/schema.js';
+import { apiConfigFromEnv } from '../functions/http/app.js';
+import { startServer } from '../functions/http/server.js';
 import { startQueue } from '../functions/queue/queue.js';
 import { scoreAttempt } from '../functions/scorer/attempt.js';
 import { planLeaves } from '../functions/scorer/cached-run.js';
@@ -31,10 +33,11 @@ import {
   type ServiceContext,
   triggerSubmission,
 } from '../functions/services/index.js';
-import { bundleKey } from '../functions/storage/blob.js';
+import { type BlobStore, bundleKey } from '../functions/storage/blob.js';
 import { createLocalBlobStore } from '../functions/storage/local.js';
 import { createPredictionCache } from '../functions/storage/prediction-cache.js';
 import { sharedBackbonePart } from './lib/shared-backbone.js';
+import { measureRevoteUpload } from './lib/upload-bytes.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -204,6 +207,7 @@ async function partB(): Promise<string[]> {
   const t2 = performance.now();
   voteLeaves(opened.manifest, tables, N);
   const t3 = performance.now();
+  const upload = await partC(ctx, blobs, join(root, 'revote'));
   await queue.stop();
   await database.close();
   await rm(root, { recursive: true, force: true });
@@ -215,14 +219,33 @@ async function partB(): Promise<string[]> {
     `    images inferred                                                      ${inference.inferredImages}   (target 0)`,
     `    members from cache                                                   ${cached} of ${inference.leaves.length}`,
     `    runner children spawned                                              ${spawns}`,
+    '',
+    `(c) the same ${upload.files} files (${(upload.bundleBytes / 2 ** 20).toFixed(1)} MiB) by the plan path to a real server (HTTP, tus), then re-voted (a new manifest, the same model files):`,
+    `    first upload                                                         ${upload.firstBytes.toLocaleString('en-US')} bytes sent`,
+    `    re-vote                                                              ${upload.revoteBytes.toLocaleString('en-US')} bytes sent (${upload.revoteFileBytes} of them file bytes)`,
   ];
+}
+
+/** Part (c): the API on 127.0.0.1 over part (b)'s database and blobs; a fresh team uploads, then re-votes. */
+async function partC(ctx: ServiceContext, blobs: BlobStore, bundleDir: string) {
+  const dataDir = join(root, 'api');
+  const server = await startServer({
+    env: { port: 0 },
+    deps: { services: ctx, blobs, config: apiConfigFromEnv({ dataDir, maxBundleBytes: 64 * 2 ** 30 }) },
+    hostname: '127.0.0.1',
+  });
+  try {
+    const { token } = await registerTeam(ctx, 'bench-ensemble', { name: 'uploader', members: ['u'] });
+    return await measureRevoteUpload({ server: server.url, token, slug: 'bench-ensemble', bundleDir });
+  } finally {
+    await server.close();
+  }
 }
 
 async function main(): Promise<void> {
   const lines = ['bench/ensemble (issue 11 item 7)', ''];
   lines.push(...(await sharedBackbonePart(root, { images: SHARED_IMAGES, classes: CLASSES, repeats: 3 })));
   lines.push(...(await partB()));
-  // ── (c) bytes uploaded for the re-voted bundle ── (added by the upload part)
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

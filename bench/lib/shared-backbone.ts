@@ -111,7 +111,7 @@ export async function sharedBackbonePart(
   const bb = decodeOnnx(backbone(), 'backbone');
   const heads = Array.from({ length: FOLDS }, (_, i) => decodeOnnx(head(100 + i, opts.classes), `head ${i}`));
   const single = (i: number) =>
-    encodeOnnx(mergeBackboneHeads(bb, [{ model: heads[i], output: 'logits' }]).model);
+    encodeOnnx(mergeBackboneHeads(bb, [{ model: heads[i], output: 'scores' }]).model);
   const shared = encodeOnnx(
     mergeBackboneHeads(
       bb,
