@@ -1,4 +1,4 @@
-// File helpers for datasets: atomic writes, bounded-concurrency mapping, safe relative paths.
+// File helpers for datasets: atomic writes, bounded-concurrency mapping, safe relative paths, framed binary heads.
 import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -90,4 +90,26 @@ export function safeRelativePath(rel: string): string {
     fail('escapes the folder (..)');
   if (normal === '.' || normal.endsWith('/')) fail('does not name a file');
   return normal;
+}
+
+/** Bytes before a framed file's JSON header: 4-byte ASCII magic, u32 version, u32 header length. */
+export const FRAME_HEAD_BYTES = 12;
+
+/**
+ * The head of a framed binary file: `magic` (4 ASCII bytes), u32 version, u32 header length (all
+ * little-endian), then the JSON header padded with spaces to 4 bytes, so float32/int32 payloads that
+ * follow stay aligned. Readers check magic and version, then parse `FRAME_HEAD_BYTES`..+length.
+ *
+ * @example
+ * await fh.write(frameHead('SKBR', 2, { classes, count }));
+ */
+export function frameHead(magic: string, version: number, header: unknown): Buffer {
+  let json = Buffer.from(JSON.stringify(header), 'utf8');
+  const pad = (4 - (json.length % 4)) % 4;
+  if (pad) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
+  const head = Buffer.alloc(FRAME_HEAD_BYTES);
+  head.write(magic, 0, 'ascii');
+  head.writeUInt32LE(version, 4);
+  head.writeUInt32LE(json.length, 8);
+  return Buffer.concat([head, json]);
 }

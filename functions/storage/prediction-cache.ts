@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import type { RuntimeStamp } from '../../core/backends/types.js';
+import { frameHead } from '../../core/data/io.js';
 import { errorMessage } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { type BlobStore, modelRefsKey, predictionKey } from './blob.js';
@@ -77,14 +78,7 @@ export function encodeEntry(
     key: key.json,
     runtime,
   };
-  let json = Buffer.from(JSON.stringify(header), 'utf8');
-  const pad = (4 - (json.length % 4)) % 4;
-  if (pad) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
-  const head = Buffer.alloc(12);
-  head.write(MAGIC, 0, 'ascii');
-  head.writeUInt32LE(VERSION, 4);
-  head.writeUInt32LE(json.length, 8);
-  return Buffer.concat([head, json, payload]);
+  return Buffer.concat([frameHead(MAGIC, VERSION, header), payload]);
 }
 
 /**

@@ -1,6 +1,6 @@
 // Real `sketchboard` processes for the scale tests: each in its own process group (killed whole), output captured, scorer logs parsed.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
 
@@ -84,18 +84,8 @@ export async function killAll(procs: Proc[]): Promise<void> {
   for (const p of procs) live.delete(p.pid);
 }
 
-/** A port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A port free on 127.0.0.1 right now (the benchmarks' helper). */
+export { freePort } from '../../bench/lib/pg-cluster.js';
 
 /** True when something accepts TCP connections on 127.0.0.1:`port`. */
 export function portOpen(port: number): Promise<boolean> {

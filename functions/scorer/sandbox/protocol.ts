@@ -1,6 +1,7 @@
 // The supervisor ↔ runner contract: IPC messages (zod-checked on arrival) and the binary result file.
 import { type FileHandle, open } from 'node:fs/promises';
 import { z } from 'zod';
+import { frameHead } from '../../../core/data/io.js';
 
 /** Runtime options the server fixes for every run; a bundle cannot set them. */
 export const runOptionsSchema = z.strictObject({
@@ -79,17 +80,9 @@ const VERSION = 2;
  */
 export async function writeResultFile(path: string, result: RunnerResult): Promise<void> {
   const header = { classes: result.classes, count: result.count, leaves: result.leaves, refs: result.refs };
-  let json = Buffer.from(JSON.stringify(header), 'utf8');
-  const pad = (4 - (json.length % 4)) % 4;
-  if (pad) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
-  const head = Buffer.alloc(12);
-  head.write(MAGIC, 0, 'ascii');
-  head.writeUInt32LE(VERSION, 4);
-  head.writeUInt32LE(json.length, 8);
   const fh = await open(path, 'w');
   try {
-    await fh.write(head);
-    await fh.write(json);
+    await fh.write(frameHead(MAGIC, VERSION, header));
     for (const leaf of result.leaves) {
       const t = result.tables.get(leaf.id);
       if (!t || t.length !== result.count * result.classes)
