@@ -4,30 +4,21 @@ import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drivers } from '../helpers/db.js';
-import { bearer, goodBundle, type Harness, HOST, openHarness, zip } from './fixtures.js';
-import { call, createCompetition, expectError, registerTeam, trigger, upload, uploadGood } from './flow.js';
+import { bearer, goodBundle, type Harness, HOST, zip } from './fixtures.js';
+import { call, type ErrorSuite, expectError, openErrorSuite, poster, trigger, upload } from './flow.js';
 import { expectNothingChanges } from './state.js';
 
 describe.each(drivers())('API request errors over %s', (driver) => {
   let h: Harness;
   let s: string;
-  let team: { id: string; token: string };
-  let _bundleId: string;
+  let team: ErrorSuite['team'];
   beforeAll(async () => {
-    h = await openHarness(driver, { maxBundleBytes: 64 * 1024, maxDatasetBytes: 256 * 1024 });
-    s = await createCompetition(h, { dailyLimit: 2, finals: 1 });
-    team = await registerTeam(h, s, 'Errors');
-    _bundleId = await uploadGood(h, s, team.token, 0);
+    ({ h, s, team } = await openErrorSuite(driver));
   });
   afterAll(() => h?.close());
   expectNothingChanges(() => h);
 
-  const post = (
-    path: string,
-    body: string,
-    type = 'application/json',
-    headers: Record<string, string> = {},
-  ) => call(h, 'POST', path, { body, headers: { 'Content-Type': type, ...headers } });
+  const post = poster(() => h);
 
   it('400 for malformed JSON, naming the problem', async () => {
     expect(

@@ -5,7 +5,8 @@ import { bundleResponse } from '../../core/api/bundles.js';
 import { errorBodySchema } from '../../core/api/errors.js';
 import { triggerResponse } from '../../core/api/submissions.js';
 import { createTeamResponse } from '../../core/api/teams.js';
-import { bearer, goodBundle, type Harness, HOST } from './fixtures.js';
+import type { DriverName } from '../helpers/db.js';
+import { bearer, goodBundle, type Harness, HOST, openHarness } from './fixtures.js';
 
 export type Reply = { status: number; body: unknown; text: string; res: Response };
 
@@ -135,3 +136,23 @@ export async function submitAndScore(
   expect(outcome.status, JSON.stringify(outcome)).toBe('scored');
   return id;
 }
+
+/** What the error suites start from: small upload limits, a competition, the team "Errors" and its first bundle. */
+export type ErrorSuite = { h: Harness; s: string; team: { id: string; token: string }; bundleId: string };
+
+/**
+ * The error suites' common start: a harness with 64 KiB bundles and 256 KiB datasets, a competition with a
+ * daily limit of 2 and 1 final, and the team "Errors" with one good bundle uploaded.
+ */
+export async function openErrorSuite(driver: DriverName): Promise<ErrorSuite> {
+  const h = await openHarness(driver, { maxBundleBytes: 64 * 1024, maxDatasetBytes: 256 * 1024 });
+  const s = await createCompetition(h, { dailyLimit: 2, finals: 1 });
+  const team = await registerTeam(h, s, 'Errors');
+  return { h, s, team, bundleId: await uploadGood(h, s, team.token, 0) };
+}
+
+/** A POST of a text body with a content type (JSON by default) and extra headers, on the harness `h()` gives. */
+export const poster =
+  (h: () => Harness) =>
+  (path: string, body: string, type = 'application/json', headers: Record<string, string> = {}) =>
+    call(h(), 'POST', path, { body, headers: { 'Content-Type': type, ...headers } });

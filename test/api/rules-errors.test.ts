@@ -3,11 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { triggerResponse } from '../../core/api/submissions.js';
 import { drivers } from '../helpers/db.js';
-import { bearer, type Harness, openHarness } from './fixtures.js';
+import { bearer, type Harness } from './fixtures.js';
 import {
   call,
   createCompetition,
+  type ErrorSuite,
   expectError,
+  openErrorSuite,
   parse,
   registerTeam,
   submitAndScore,
@@ -19,13 +21,10 @@ import { expectNothingChanges, snapshot } from './state.js';
 describe.each(drivers())('API rule errors over %s', (driver) => {
   let h: Harness;
   let s: string;
-  let team: { id: string; token: string };
+  let team: ErrorSuite['team'];
   let bundleId: string;
   beforeAll(async () => {
-    h = await openHarness(driver, { maxBundleBytes: 64 * 1024, maxDatasetBytes: 256 * 1024 });
-    s = await createCompetition(h, { dailyLimit: 2, finals: 1 });
-    team = await registerTeam(h, s, 'Errors');
-    bundleId = await uploadGood(h, s, team.token, 0);
+    ({ h, s, team, bundleId } = await openErrorSuite(driver));
   });
   afterAll(() => h?.close());
   const state = expectNothingChanges(() => h);

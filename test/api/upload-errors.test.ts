@@ -3,48 +3,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeModel } from '../backends/onnx-fixtures.js';
 import { drivers } from '../helpers/db.js';
-import {
-  bearer,
-  CLASSES,
-  constantModel,
-  goodBundle,
-  type Harness,
-  HOST,
-  manifest,
-  openHarness,
-  zip,
-} from './fixtures.js';
-import {
-  call,
-  createCompetition,
-  expectError,
-  type Reply,
-  registerTeam,
-  upload,
-  uploadGood,
-} from './flow.js';
+import { bearer, CLASSES, constantModel, goodBundle, type Harness, HOST, manifest, zip } from './fixtures.js';
+import { call, type ErrorSuite, expectError, openErrorSuite, poster, type Reply, upload } from './flow.js';
 import { expectNothingChanges } from './state.js';
 
 describe.each(drivers())('API upload errors over %s', (driver) => {
   let h: Harness;
   let s: string;
-  let team: { id: string; token: string };
-  let _bundleId: string;
+  let team: ErrorSuite['team'];
   beforeAll(async () => {
-    h = await openHarness(driver, { maxBundleBytes: 64 * 1024, maxDatasetBytes: 256 * 1024 });
-    s = await createCompetition(h, { dailyLimit: 2, finals: 1 });
-    team = await registerTeam(h, s, 'Errors');
-    _bundleId = await uploadGood(h, s, team.token, 0);
+    ({ h, s, team } = await openErrorSuite(driver));
   });
   afterAll(() => h?.close());
   expectNothingChanges(() => h);
 
-  const post = (
-    path: string,
-    body: string,
-    type = 'application/json',
-    headers: Record<string, string> = {},
-  ) => call(h, 'POST', path, { body, headers: { 'Content-Type': type, ...headers } });
+  const post = poster(() => h);
 
   it('413 for oversize bundles, declared or chunked, JSON bodies and dataset archives; partial files removed', async () => {
     const big = new Uint8Array(64 * 1024 + 1);
