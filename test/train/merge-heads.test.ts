@@ -3,53 +3,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportLayersModel } from '../../core/backends/onnx-export/index.js';
 import { mergeBackboneHeads } from '../../core/backends/onnx-graph/merge-heads.js';
 import { decodeOnnx, encodeOnnx } from '../../core/backends/onnx-proto.js';
 import { createSession, getOrt } from '../../core/backends/onnx-session.js';
 import { isSketchboardError } from '../../core/errors.js';
-import { randomizeWeights, seededRandom, uniform, useCpuBackend } from '../export/helpers.js';
+import { seededRandom, uniform, useCpuBackend } from '../export/helpers.js';
+import { denseHead, nchwBackbone } from './merge-fixtures.js';
 
-const { onnx } = onnxProto;
 let dir: string;
-
-/** x [N,3,4,4] → Mul by 2 → GlobalAveragePool → [N,3,1,1] (rank 4: the heads need a Flatten). */
-function nchwBackbone() {
-  const info = (name: string, dims: (number | string)[]) => ({
-    name,
-    type: {
-      tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
-        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
-      },
-    },
-  });
-  return onnx.ModelProto.create({
-    irVersion: 7,
-    opsetImport: [{ domain: '', version: 13 }],
-    graph: {
-      name: 'torch',
-      node: [
-        { opType: 'Mul', input: ['x', 'two'], output: ['a'], name: 'mul' },
-        { opType: 'GlobalAveragePool', input: ['a'], output: ['pooled'], name: 'gap' },
-      ],
-      initializer: [{ name: 'two', dims: [], dataType: onnx.TensorProto.DataType.FLOAT, floatData: [2] }],
-      input: [info('x', ['N', 3, 4, 4])],
-      output: [info('pooled', ['N', 3, 1, 1])],
-    },
-  });
-}
-
-function headModel(d: number, seed: number): tf.LayersModel {
-  const input = tf.input({ shape: [d], name: 'input' });
-  const h = tf.layers.dense({ units: 5, activation: 'relu', name: 'dense' }).apply(input);
-  const out = tf.layers.dense({ units: 3, name: 'out' }).apply(h) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: input, outputs: out, name: 'head' });
-  randomizeWeights(model, seed);
-  return model;
-}
 
 beforeAll(async () => {
   await useCpuBackend();
@@ -61,7 +24,7 @@ afterAll(async () => {
 
 describe('mergeBackboneHeads', () => {
   it('gives every head as a named output of one run, over one shared Flatten', async () => {
-    const heads = [41, 42, 43].map((seed) => headModel(3, seed));
+    const heads = [41, 42, 43].map((seed) => denseHead(3, seed, 5));
     const { model, info } = mergeBackboneHeads(
       nchwBackbone(),
       heads.map((h, i) => ({ model: decodeOnnx(exportLayersModel(h), 'head'), output: `run-fold${i}` })),
@@ -98,7 +61,7 @@ describe('mergeBackboneHeads', () => {
 
   it('refuses no heads, clashing or unprintable output names, and a feature-size mismatch', () => {
     const head = (d: number) => {
-      const m = headModel(d, 7);
+      const m = denseHead(d, 7, 5);
       const proto = decodeOnnx(exportLayersModel(m), 'head');
       m.dispose();
       return proto;

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
+import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../core/backends/index.js';
 import { exportLayersModel } from '../../core/backends/onnx-export/index.js';
@@ -13,6 +13,7 @@ import { defaultOpset, mergeBackboneHead } from '../../core/backends/onnx-graph/
 import { decodeOnnx, encodeOnnx } from '../../core/backends/onnx-proto.js';
 import { isSketchboardError } from '../../core/errors.js';
 import { randomizeWeights, seededRandom, uniform, useCpuBackend } from '../export/helpers.js';
+import { denseHead, nchwBackbone } from './merge-fixtures.js';
 
 const { onnx } = onnxProto;
 let dir: string;
@@ -26,16 +27,6 @@ function backboneModel(): tf.LayersModel {
   const gap = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(conv) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: gap, name: 'backbone' });
   randomizeWeights(model, 11);
-  return model;
-}
-
-/** Head: Dense(6, relu) named "dense" → Dense(3), on d features. */
-function headModel(d: number, seed = 12): tf.LayersModel {
-  const input = tf.input({ shape: [d], name: 'input' });
-  const h = tf.layers.dense({ units: 6, activation: 'relu', name: 'dense' }).apply(input);
-  const out = tf.layers.dense({ units: 3, name: 'out' }).apply(h) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: input, outputs: out, name: 'head' });
-  randomizeWeights(model, seed);
   return model;
 }
 
@@ -56,33 +47,6 @@ async function runOnnx(
   }
 }
 
-/** A hand-made NCHW backbone as a PyTorch export looks: x [N,3,4,4] → Mul by 2 → GlobalAveragePool → [N,3,1,1]. */
-function nchwBackbone(opset: number): OnnxTypes.IModelProto {
-  const info = (name: string, dims: (number | string)[]) => ({
-    name,
-    type: {
-      tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
-        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
-      },
-    },
-  });
-  return onnx.ModelProto.create({
-    irVersion: 7,
-    opsetImport: [{ domain: '', version: opset }],
-    graph: {
-      name: 'torch',
-      node: [
-        { opType: 'Mul', input: ['x', 'two'], output: ['head/a'], name: 'mul' },
-        { opType: 'GlobalAveragePool', input: ['head/a'], output: ['pooled'], name: 'gap' },
-      ],
-      initializer: [{ name: 'two', dims: [], dataType: onnx.TensorProto.DataType.FLOAT, floatData: [2] }],
-      input: [info('x', ['batch', 3, 4, 4])],
-      output: [info('pooled', ['batch', 3, 1, 1])],
-    },
-  });
-}
-
 beforeAll(async () => {
   await useCpuBackend();
   dir = await mkdtemp(path.join(tmpdir(), 'merge-onnx-'));
@@ -94,7 +58,7 @@ afterAll(async () => {
 describe('mergeBackboneHead', () => {
   it('equals head(backbone(x)) in onnxruntime despite clashing names', async () => {
     const backbone = backboneModel();
-    const head = headModel(4);
+    const head = denseHead(4);
     const { model, info } = mergeBackboneHead(
       decodeOnnx(exportLayersModel(backbone), 'backbone'),
       decodeOnnx(exportLayersModel(head), 'head'),
@@ -118,7 +82,7 @@ describe('mergeBackboneHead', () => {
   });
 
   it('flattens a rank-4 NCHW backbone output, avoids its "head/" names and keeps its opset', async () => {
-    const head = headModel(3, 21);
+    const head = denseHead(3, 21);
     const bb = nchwBackbone(17);
     const { model, info } = mergeBackboneHead(bb, decodeOnnx(exportLayersModel(head), 'head'));
     expect(info).toMatchObject({ flattened: true, headPrefix: 'head2/', opset: 17 });
@@ -141,7 +105,7 @@ describe('mergeBackboneHead', () => {
   });
 
   it('refuses a feature-size mismatch, a missing output and an opset it cannot reconcile', () => {
-    const head = decodeOnnx(exportLayersModel(headModel(5)), 'head');
+    const head = decodeOnnx(exportLayersModel(denseHead(5)), 'head');
     const refuses = (f: () => unknown, text: RegExp) => {
       try {
         f();
@@ -154,7 +118,7 @@ describe('mergeBackboneHead', () => {
     };
     refuses(() => mergeBackboneHead(nchwBackbone(13), head), /gives 3 features; the head expects 5/);
     refuses(() => mergeBackboneHead(nchwBackbone(13), head, { backboneOutput: 'nope' }), /no output nope/);
-    const head3 = decodeOnnx(exportLayersModel(headModel(3)), 'head');
+    const head3 = decodeOnnx(exportLayersModel(denseHead(3)), 'head');
     refuses(() => mergeBackboneHead(nchwBackbone(9), head3), /opset 9 is too old/);
   });
 });
@@ -173,7 +137,7 @@ describe('externalizeInitializers', () => {
     const x = uniform(2 * 64, seededRandom(9), -1, 1);
     const outs: Float32Array[] = [];
     for (const seed of [31, 32]) {
-      const head = headModel(4, seed);
+      const head = denseHead(4, seed);
       const merged = mergeBackboneHead(shared, decodeOnnx(exportLayersModel(head), 'head')).model;
       const ext = merged.graph?.initializer?.filter(
         (t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL,
