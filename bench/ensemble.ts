@@ -13,29 +13,19 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { exportLayersModel } from '../core/backends/onnx-export/index.js';
-import { digestBundle } from '../core/bundle/digest.js';
-import { openBundle } from '../core/bundle/open.js';
 import { packBundle } from '../core/bundle/pack.js';
 import { voteLeaves } from '../core/predict/predictor.js';
 import { Rng } from '../core/rng.js';
-import { openDatabase } from '../functions/db/client.js';
 import { submissions } from '../functions/db/schema.js';
 import { apiConfigFromEnv } from '../functions/http/app.js';
 import { startServer } from '../functions/http/server.js';
-import { startQueue } from '../functions/queue/queue.js';
 import { scoreAttempt } from '../functions/scorer/attempt.js';
 import { planLeaves } from '../functions/scorer/cached-run.js';
 import { scorerDeps } from '../functions/scorer/worker.js';
-import {
-  createCompetition,
-  recordBundle,
-  registerTeam,
-  type ServiceContext,
-  triggerSubmission,
-} from '../functions/services/index.js';
+import { registerTeam, type ServiceContext, triggerSubmission } from '../functions/services/index.js';
 import { type BlobStore, bundleKey } from '../functions/storage/blob.js';
-import { createLocalBlobStore } from '../functions/storage/local.js';
 import { createPredictionCache } from '../functions/storage/prediction-cache.js';
+import { openBenchScorer } from './lib/scorer-setup.js';
 import { sharedBackbonePart } from './lib/shared-backbone.js';
 import { measureRevoteUpload } from './lib/upload-bytes.js';
 
@@ -113,34 +103,13 @@ async function partB(): Promise<string[]> {
     })),
   });
 
-  const database = await openDatabase({ memory: true });
-  const queue = await startQueue(database, { maxAttempts: 1, timeoutSeconds: 3600, supervise: false });
-  const blobs = createLocalBlobStore(join(root, 'blobs'));
-  const ctx: ServiceContext = { db: database.db, queue, maxActiveSubmissions: 1000 };
-  const now = Date.now();
-  await createCompetition(ctx, {
+  const { database, blobs, ctx, team, bundle, files, close } = await openBenchScorer(root, {
     slug: 'bench-ensemble',
-    title: 'bench',
     classes: CLASSES,
-    startsAt: new Date(now - 3_600_000),
-    endsAt: new Date(now + 3_600_000),
-    dailyLimit: 1000,
     datasetDir: testDir,
     datasetSha256: 'e'.repeat(64),
     items,
-  });
-  const { team } = await registerTeam(ctx, 'bench-ensemble', { name: 'bench', members: ['b'] });
-  const opened = await openBundle(revote);
-  const files = await digestBundle(opened);
-  await opened.dispose();
-  await blobs.putFile(bundleKey(opened.sha256), revote);
-  const { bundle } = await recordBundle(ctx, {
-    teamId: team.id,
-    sha256: opened.sha256,
-    sizeBytes: opened.sizeBytes,
-    files,
-    manifest: opened.manifest,
-    blobKey: bundleKey(opened.sha256),
+    bundleZip: revote,
   });
   const env = {
     maxActiveSubmissions: 1000,
@@ -167,7 +136,7 @@ async function partB(): Promise<string[]> {
   for (const f of files) if (f.path.endsWith('.onnx')) await cache.putRefs(f.sha256, []);
   const claimed = {
     teamId: team.id,
-    bundle: { ...bundle, blobKey: bundleKey(opened.sha256), files },
+    bundle: { ...bundle, blobKey: bundleKey(bundle.sha256), files },
     competition: {
       id: bundle.competitionId,
       slug: 'bench-ensemble',
@@ -205,11 +174,10 @@ async function partB(): Promise<string[]> {
     if (hit) tables.set(leaf.id, hit.table);
   }
   const t2 = performance.now();
-  voteLeaves(opened.manifest, tables, N);
+  voteLeaves(bundle.manifest, tables, N);
   const t3 = performance.now();
   const upload = await partC(ctx, blobs, join(root, 'revote'));
-  await queue.stop();
-  await database.close();
+  await close();
   await rm(root, { recursive: true, force: true });
   const cached = inference.leaves.filter((l) => l.cached).length;
   return [

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { loadModel } from '../core/backends/index.js';
 import { exportLayersModelToFile } from '../core/backends/onnx-export/index.js';
-import type { InputSpec } from '../core/bundle/manifest.js';
+import { IMAGENET_NORM, inputSpec } from '../core/bundle/manifest.js';
 import { openBundleDir } from '../core/bundle/open.js';
 import { generateSketchDataset, isGeneratedSet } from '../core/data/generate.js';
 import { loadTestSet } from '../core/data/layout.js';
@@ -35,14 +35,7 @@ if (values['sharp-threads'] !== undefined) sharp.concurrency(Number(values['shar
 
 const CLASSES = 50;
 const MODEL = 'resnet18.onnx';
-const spec: InputSpec = {
-  size: [224, 224],
-  channels: 3,
-  layout: 'NHWC',
-  resize: 'stretch',
-  mean: [0.485, 0.456, 0.406],
-  std: [0.229, 0.224, 0.225],
-};
+const spec = inputSpec({ size: [224, 224], channels: 3, layout: 'NHWC', ...IMAGENET_NORM });
 const now = () => performance.now() / 1000;
 const line = (label: string, v: string) => process.stdout.write(`${label.padEnd(34)} ${v}\n`);
 

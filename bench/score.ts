@@ -20,25 +20,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { exportLayersModel } from '../core/backends/onnx-export/index.js';
-import { digestBundle } from '../core/bundle/digest.js';
 import { openBundle } from '../core/bundle/open.js';
 import { packBundle } from '../core/bundle/pack.js';
 import { generateSketchDataset } from '../core/data/generate.js';
 import { loadTestLabels } from '../core/data/layout.js';
 import { DEFAULT_BATCH_SIZE, predictBundle } from '../core/predict/predictor.js';
-import { openDatabase } from '../functions/db/client.js';
-import { startQueue } from '../functions/queue/queue.js';
 import { scoreAttempt } from '../functions/scorer/attempt.js';
 import { RunnerPool } from '../functions/scorer/sandbox/pool.js';
 import { scorerDeps } from '../functions/scorer/worker.js';
-import {
-  createCompetition,
-  recordBundle,
-  registerTeam,
-  triggerSubmission,
-} from '../functions/services/index.js';
-import { bundleKey } from '../functions/storage/blob.js';
-import { createLocalBlobStore } from '../functions/storage/local.js';
+import { triggerSubmission } from '../functions/services/index.js';
+import { openBenchScorer } from './lib/scorer-setup.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -125,34 +116,13 @@ async function main(): Promise<void> {
   const images = labels.map((l) => join(data, 'test', l.relPath));
 
   // The scorer's side: embedded PGlite, local blobs, one competition and one team.
-  const database = await openDatabase({ memory: true });
-  const queue = await startQueue(database, { maxAttempts: 1, timeoutSeconds: 3600, supervise: false });
-  const blobs = createLocalBlobStore(join(root, 'blobs'));
-  const ctx = { db: database.db, queue, maxActiveSubmissions: 1000 };
-  const now = Date.now();
-  await createCompetition(ctx, {
+  const { database, ctx, blobs, team, bundle, close } = await openBenchScorer(root, {
     slug: 'bench',
-    title: 'bench',
     classes,
-    startsAt: new Date(now - 3_600_000),
-    endsAt: new Date(now + 3_600_000),
-    dailyLimit: 1000,
     datasetDir: join(data, 'test'),
     datasetSha256: 'c'.repeat(64),
     items: labels.map((l) => ({ id: l.id, imagePath: l.relPath, label: l.target })),
-  });
-  const { team } = await registerTeam(ctx, 'bench', { name: 'bench', members: ['b'] });
-  const opened = await openBundle(zip);
-  const files = await digestBundle(opened);
-  await opened.dispose();
-  await blobs.putFile(bundleKey(opened.sha256), zip);
-  const { bundle } = await recordBundle(ctx, {
-    teamId: team.id,
-    sha256: opened.sha256,
-    sizeBytes: opened.sizeBytes,
-    files,
-    manifest: opened.manifest,
-    blobKey: bundleKey(opened.sha256),
+    bundleZip: zip,
   });
   const env = {
     maxActiveSubmissions: 1000,
@@ -231,8 +201,7 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   pool.close();
-  await queue.stop();
-  await database.close();
+  await close();
   await rm(join(root, 'work'), { recursive: true, force: true });
 }
 

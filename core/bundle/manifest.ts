@@ -58,6 +58,19 @@ const topInputSchema = z
     std: v.std ?? new Array<number>(v.channels).fill(INPUT_DEFAULTS.std),
   }));
 
+/** ImageNet's per-channel mean and std (torchvision's), what most pretrained backbones expect. */
+export const IMAGENET_NORM = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+/**
+ * An input spec with the bundle format's defaults for the fields `spec` leaves out: what a manifest's top-level
+ * `input` with these fields parses to.
+ * @example
+ * inputSpec({ size: [224, 224], channels: 3, layout: 'NHWC', ...IMAGENET_NORM })
+ */
+export function inputSpec(spec: z.input<typeof topInputSchema>): InputSpec {
+  return topInputSchema.parse(spec);
+}
+
 const partialInputSchema = z.strictObject({
   size: inputFields.size.optional(),
   channels: inputFields.channels.optional(),

@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildLinearModel, saveLayersModel } from '../backends/linear-model.js';
 import { exportLayersModelToFile } from '../backends/onnx-export/index.js';
-import { type InputSpec, MANIFEST_FILE, type Manifest } from '../bundle/manifest.js';
+import { type InputSpec, inputSpec, MANIFEST_FILE, type Manifest } from '../bundle/manifest.js';
 import { packBundle } from '../bundle/pack.js';
 import { loadTrainSet } from '../data/layout.js';
 import { fitNearestCentroid } from './centroid.js';
@@ -33,14 +33,7 @@ export async function buildBaselineBundle(
   const folder = join(outDir, 'baseline');
   await rm(folder, { recursive: true, force: true });
   await mkdir(folder, { recursive: true });
-  const base: InputSpec = {
-    size: [32, 32],
-    channels: 1,
-    layout: 'NHWC',
-    resize: 'stretch',
-    mean: [0.5],
-    std: [0.5],
-  };
+  const base = inputSpec({ size: [32, 32], channels: 1, layout: 'NHWC', mean: [0.5], std: [0.5] });
   for (const member of MEMBERS) {
     const spec: InputSpec = { ...base, size: member.size, resize: member.resize };
     onStep(

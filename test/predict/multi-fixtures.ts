@@ -1,7 +1,7 @@
 // Helpers for the multi-output predictor suites: bundles of named-output leaves, a run-counting loader, table checks.
 import { expect } from 'vitest';
 import { loadModel } from '../../core/backends/index.js';
-import { type InputSpec, parseManifest } from '../../core/bundle/manifest.js';
+import { inputSpec, parseManifest } from '../../core/bundle/manifest.js';
 import { isSketchboardError } from '../../core/errors.js';
 import { type BundleLike, loadBundleModels, type ModelLoader } from '../../core/predict/models.js';
 import { inferLeaves } from '../../core/predict/predictor.js';
@@ -9,14 +9,7 @@ import { maxAbsDiff } from '../backends/fixtures.js';
 
 export const CLASSES = 3;
 
-export const gray: InputSpec = {
-  size: [16, 16],
-  channels: 1,
-  layout: 'NHWC',
-  resize: 'stretch',
-  mean: [1],
-  std: [0.5],
-};
+export const gray = inputSpec({ size: [16, 16], channels: 1, layout: 'NHWC', mean: [1], std: [0.5] });
 export const boxed = { resize: 'letterbox', mean: [0.7], std: [0.3] } as const;
 
 /** A bundle over `dir` whose tree is `members` under a soft vote (hflip TTA: two views per spec). */

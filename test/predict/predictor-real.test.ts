@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type InputSpec, parseManifest } from '../../core/bundle/manifest.js';
+import { type InputSpec, inputSpec, parseManifest } from '../../core/bundle/manifest.js';
 import { openBundleDir } from '../../core/bundle/open.js';
 import type { TestItem } from '../../core/data/layout.js';
 import { isSketchboardError } from '../../core/errors.js';
@@ -19,24 +19,17 @@ let root: string;
 let items: TestItem[];
 let images: string[];
 
-const gray: InputSpec = {
-  size: [16, 16],
-  channels: 1,
-  layout: 'NHWC',
-  resize: 'stretch',
-  mean: [1],
-  std: [0.5],
-};
+const gray = inputSpec({ size: [16, 16], channels: 1, layout: 'NHWC', mean: [1], std: [0.5] });
 // Letterbox equals stretch on these square images; the other mean/std is what changes this leaf's answers.
 const boxed: InputSpec = { ...gray, resize: 'letterbox', mean: [0.7], std: [0.3] };
-const rgb: InputSpec = {
+const rgb = inputSpec({
   size: [24, 24],
   channels: 3,
   layout: 'NHWC',
   resize: 'letterbox',
   mean: [1, 0.9, 0.8],
   std: [0.2, 0.25, 0.3],
-};
+});
 const ensemble = {
   vote: 'hard',
   members: [

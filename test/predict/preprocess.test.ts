@@ -5,18 +5,13 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InputSpec } from '../../core/bundle/manifest.js';
+import { type InputSpec, inputSpec } from '../../core/bundle/manifest.js';
 import { isSketchboardError } from '../../core/errors.js';
 import { batchDims, decodeImage, flipTensor, preprocessBatch } from '../../core/predict/preprocess.js';
 
 let dir: string;
 const spec = (over: Partial<InputSpec>): InputSpec => ({
-  size: [2, 2],
-  channels: 3,
-  layout: 'NHWC',
-  resize: 'stretch',
-  mean: [0, 0, 0],
-  std: [1, 1, 1],
+  ...inputSpec({ size: [2, 2], channels: 3, layout: 'NHWC' }),
   ...over,
 });
 const rawImage = (pixels: number[], width: number, height: number, channels: 1 | 3 | 4) =>

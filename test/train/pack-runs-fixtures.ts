@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { exportLayersModel } from '../../core/backends/onnx-export/index.js';
-import type { InputSpec } from '../../core/bundle/manifest.js';
+import { IMAGENET_NORM, inputSpec } from '../../core/bundle/manifest.js';
 import { loadTrainSet } from '../../core/data/layout.js';
 import { writeCheckpoint } from '../../core/train/checkpoint.js';
 import { trainConfigSchema } from '../../core/train/config-file.js';
@@ -16,24 +16,16 @@ import { randomizeWeights, seededRandom } from '../export/helpers.js';
 
 export const CLASS_NAMES = ['apple', 'bee', 'car', 'duck'];
 
-export const CNN_INPUT: InputSpec = {
-  size: [16, 16],
-  channels: 1,
-  layout: 'NHWC',
-  resize: 'stretch',
-  mean: [0],
-  std: [1],
-};
+export const CNN_INPUT = inputSpec({ size: [16, 16], channels: 1, layout: 'NHWC' });
 
 /** A backbone as the head runs get it: NHWC 12×12×3 with ImageNet mean/std → conv → GAP → [N, 16]. */
-export const HEAD_INPUT: InputSpec = {
+export const HEAD_INPUT = inputSpec({
   size: [12, 12],
   channels: 3,
   layout: 'NHWC',
   resize: 'letterbox',
-  mean: [0.485, 0.456, 0.406],
-  std: [0.229, 0.224, 0.225],
-};
+  ...IMAGENET_NORM,
+});
 
 /** A small conv → GAP backbone as a TF.js model (also used to compute expected features in tests). */
 export function backboneModel(seed = 5): tf.LayersModel {

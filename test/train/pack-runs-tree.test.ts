@@ -1,6 +1,6 @@
 // pack-tree: voting trees for soft-soft / soft-hard / hard-hard, input overrides, bundle folder names.
 import { describe, expect, it } from 'vitest';
-import { type InputSpec, listLeaves } from '../../core/bundle/manifest.js';
+import { IMAGENET_NORM, inputSpec, listLeaves } from '../../core/bundle/manifest.js';
 import {
   ensembleTree,
   inputOverride,
@@ -9,22 +9,8 @@ import {
   runsManifest,
 } from '../../core/train/pack-tree.js';
 
-const top: InputSpec = {
-  size: [64, 64],
-  channels: 1,
-  layout: 'NHWC',
-  resize: 'stretch',
-  mean: [0],
-  std: [1],
-};
-const big: InputSpec = {
-  size: [224, 224],
-  channels: 3,
-  layout: 'NCHW',
-  resize: 'stretch',
-  mean: [0.485, 0.456, 0.406],
-  std: [0.229, 0.224, 0.225],
-};
+const top = inputSpec({ size: [64, 64], channels: 1, layout: 'NHWC' });
+const big = inputSpec({ size: [224, 224], channels: 3, layout: 'NCHW', ...IMAGENET_NORM });
 const run = (label: string, n: number, input = top): PackedRun => ({
   label,
   input,
