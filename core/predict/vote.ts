@@ -130,29 +130,52 @@ export function hardVote(members: WeightedResult[]): NodeResult {
   let total = 0;
   for (const m of members) total += m.weight;
   const counts = new Float64Array(classes);
-  const sums = new Float64Array(classes);
   const scores = new Float32Array(rows * classes);
   const decisions = new Int32Array(rows);
   const decided = members.map((m) => m.result.decisions);
   const weights = members.map((m) => m.weight);
   const data = members.map((m) => m.result.scores.data);
   for (let r = 0; r < rows; r++) {
-    counts.fill(0);
-    sums.fill(0);
     const o = r * classes;
+    // Only the classes members voted for can hold the top count: touch those, not every class of the row.
+    for (let m = 0; m < members.length; m++) counts[decided[m][r]] += weights[m];
+    let top = -1;
+    let tied = 0;
     for (let m = 0; m < members.length; m++) {
-      counts[decided[m][r]] += weights[m];
-      const s = data[m];
-      for (let c = 0; c < classes; c++) sums[c] += s[o + c];
+      const c = decided[m][r];
+      if (counts[c] > top) {
+        top = counts[c];
+        tied = 0;
+      }
+      if (counts[c] === top) tied++;
     }
-    let best = 0;
-    for (let c = 1; c < classes; c++) {
-      if (counts[c] > counts[best] || (counts[c] === counts[best] && sums[c] > sums[best])) best = c;
+    let best = -1;
+    for (let m = 0; m < members.length; m++) {
+      const c = decided[m][r];
+      if (counts[c] !== top || c === best) continue;
+      if (best === -1) best = c;
+      else if (tied > 1) {
+        // A tie on counts: the larger summed probability wins, then the lower class index.
+        const sc = columnSum(data, o + c);
+        const sb = columnSum(data, o + best);
+        if (sc > sb || (sc === sb && c < best)) best = c;
+      }
     }
     decisions[r] = best;
-    for (let c = 0; c < classes; c++) scores[o + c] = counts[c] / total;
+    for (let m = 0; m < members.length; m++) {
+      const c = decided[m][r];
+      scores[o + c] = counts[c] / total;
+    }
+    for (let m = 0; m < members.length; m++) counts[decided[m][r]] = 0;
   }
   return { scores: { rows, classes, data: scores }, decisions };
+}
+
+/** The plain sum over members of one cell (row offset + class) of their score tables. */
+function columnSum(data: Float32Array[], index: number): number {
+  let sum = 0;
+  for (const d of data) sum += d[index];
+  return sum;
 }
 
 /** An ensemble tree whose leaves already hold their (TTA-averaged) probabilities. */

@@ -78,10 +78,17 @@ const CHECK_CONCURRENCY = 256;
 /** Host label files that must never sit beside the images a runner reads. */
 const LABEL_FILE = /^test_labels\.csv$/i;
 
-/** Absolute test image paths (no labels); an infra fault when one is missing. */
-async function imagePaths(claim: Claim, key: AnswerKey): Promise<string[]> {
+/** Absolute test image paths, in the answer key's order (the key's labels stay here). */
+function imagePaths(claim: Claim, key: AnswerKey): string[] {
   const root = resolve(claim.competition.datasetDir);
-  const paths = key.map((item) => resolve(root, item.imagePath));
+  return key.map((item) => resolve(root, item.imagePath));
+}
+
+/**
+ * Before a runner reads the images: an infra fault when one is missing, or when a folder of them holds a
+ * labels file. Not needed when every leaf comes from the prediction cache (no image is read).
+ */
+async function checkImages(paths: string[]): Promise<void> {
   await mapLimit(paths, CHECK_CONCURRENCY, (p) =>
     access(p).catch((err: unknown) => {
       throw new InfraError(`test image missing: ${p}`, { cause: err });
@@ -95,7 +102,6 @@ async function imagePaths(claim: Claim, key: AnswerKey): Promise<string[]> {
       );
     }
   }
-  return paths;
 }
 
 /**
@@ -141,7 +147,7 @@ export async function scoreAttempt(deps: ScorerDeps, input: AttemptInput): Promi
   try {
     try {
       const key = await loadAnswerKey(ctx, claim.competition.id);
-      const images = await imagePaths(claim, key);
+      const images = imagePaths(claim, key);
       const bundlePath = () => localBundle(deps.blobs, claim.bundle.blobKey, workDir);
       log.info('scoring', { ...logFields, images: images.length });
       const run = await runCached(deps.cache, plan, {
@@ -153,6 +159,7 @@ export async function scoreAttempt(deps: ScorerDeps, input: AttemptInput): Promi
         limits: deps.limits,
         signal: input.signal,
         child: takeChild,
+        checkImages: () => checkImages(images),
         ...deps.hooks,
       });
       if (!run.ok) {

@@ -2,6 +2,7 @@
 import { runtimeVersions } from '../../core/backends/index.js';
 import type { RuntimeStamp } from '../../core/backends/types.js';
 import { listLeaves, modelFormatOf, type ResolvedLeaf } from '../../core/bundle/manifest.js';
+import { mapLimit } from '../../core/data/io.js';
 import { errorMessage } from '../../core/errors.js';
 import { log } from '../../core/log.js';
 import { type Voted, voteLeaves } from '../../core/predict/predictor.js';
@@ -61,7 +62,12 @@ export async function planLeaves(
 export type CachedRunInput = Omit<SandboxInput, 'bundlePath' | 'child' | 'only'> & {
   bundlePath(): Promise<string>;
   child(): RunnerChild;
+  /** Checks that the test images can be read (throws an infra fault); called only when some leaf must run. */
+  checkImages(): Promise<void>;
 };
+
+/** Cache entries read at once (each a table of rows × classes float32). */
+const READ_CONCURRENCY = 4;
 
 /** A successful run: the vote, where each leaf came from, and `store()` to keep the new tables (after scoring). */
 export type CachedRun = Extract<SandboxOutcome, { ok: true }> & {
@@ -87,17 +93,21 @@ export async function runCached(
   const shape = { rows: input.images.length, classes: input.classes };
   const tables = new Map<string, Float32Array>();
   const stamps: RuntimeStamp[] = [];
-  for (const leaf of plan.leaves) {
+  const hits = await mapLimit(plan.leaves, READ_CONCURRENCY, async (leaf) => {
     const key = plan.keys.get(leaf.id);
-    const hit = cache && key ? await cache.store.get(key, shape) : null;
-    if (!hit) continue;
+    return cache && key ? cache.store.get(key, shape) : null;
+  });
+  plan.leaves.forEach((leaf, i) => {
+    const hit = hits[i];
+    if (!hit) return;
     tables.set(leaf.id, hit.table);
     if (hit.runtime) stamps.push(hit.runtime);
-  }
+  });
   const missing = plan.leaves.filter((l) => !tables.has(l.id));
   let sandbox: Extract<SandboxOutcome, { ok: true }> | null = null;
   if (missing.length > 0) {
-    const { bundlePath, child, ...rest } = input;
+    const { bundlePath, child, checkImages, ...rest } = input;
+    await checkImages();
     const only = missing.length < plan.leaves.length ? missing.map((l) => l.id) : undefined;
     const run = await runSandboxed({ ...rest, bundlePath: await bundlePath(), child: child(), only });
     if (!run.ok) return run;

@@ -11,6 +11,7 @@ import {
   type VoteTree,
   voteTree,
 } from '../../core/predict/vote.js';
+import { Rng } from '../../core/rng.js';
 
 /** A table from rows of scores. */
 const table = (...rows: number[][]): ScoreTable => ({
@@ -99,6 +100,47 @@ describe('hard vote', () => {
   it('works row by row', () => {
     const r = hardVote([w(leaf([1, 0], [0, 1])), w(leaf([1, 0], [1, 0])), w(leaf([0, 1], [0, 1]))]);
     expect([...r.decisions]).toEqual([0, 1]);
+  });
+});
+
+/** The hard vote's rule written plainly over every class (counts, then summed probability, then lower index). */
+function plainHardVote(members: { result: NodeResult; weight: number }[]): Int32Array {
+  const { rows, classes } = members[0].result.scores;
+  return Int32Array.from({ length: rows }, (_, r) => {
+    const count = (c: number) =>
+      members.reduce((s, m) => s + (m.result.decisions[r] === c ? m.weight : 0), 0);
+    const sum = (c: number) => members.reduce((s, m) => s + m.result.scores.data[r * classes + c], 0);
+    let best = 0;
+    for (let c = 1; c < classes; c++) {
+      if (count(c) > count(best) || (count(c) === count(best) && sum(c) > sum(best))) best = c;
+    }
+    return best;
+  });
+}
+
+describe('hard vote against the plain rule', () => {
+  it('decides every row as the rule over all classes does, ties on counts and on sums included', () => {
+    const rng = new Rng(7);
+    for (const [members, classes] of [
+      [2, 3],
+      [4, 3],
+      [5, 6],
+      [3, 40],
+    ]) {
+      const rows = 300;
+      // Probabilities on a coarse grid (quarters), so equal sums happen as often as equal counts.
+      const made = Array.from({ length: members }, () =>
+        resultOf({
+          rows,
+          classes,
+          data: Float32Array.from({ length: rows * classes }, () => Math.floor(rng.next() * 4) / 4),
+        }),
+      );
+      const weighted = made.map((result, i) => ({ result, weight: i % 2 === 0 ? 1 : 2 }));
+      const plain = made.map((result) => ({ result, weight: 1 }));
+      expect(hardVote(weighted).decisions).toEqual(plainHardVote(weighted));
+      expect(hardVote(plain).decisions).toEqual(plainHardVote(plain));
+    }
   });
 });
 

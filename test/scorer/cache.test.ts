@@ -1,5 +1,5 @@
 // The prediction cache in real scoring runs: re-submitted and re-voted bundles, corrupt entries, the cache off, what teams see.
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inferenceSummary } from '../../core/api/submissions.js';
@@ -172,6 +172,28 @@ describe.each(drivers())('prediction cache over %s', (driver) => {
     expect(again.inference?.leaves.every((l) => !l.cached)).toBe(true);
     expect(counts(again)).toEqual(counts(clean));
     expect(again.memberScores).toEqual(clean.memberScores);
+  }, 120_000);
+
+  it('a fully cached run reads no image; a run that must infer refuses a missing image as an infra fault', async () => {
+    const { deps, seen } = counted(h, true);
+    const bundleId = await h.upload(team, trio);
+    const first = await score(deps, bundleId); // cached from here on
+    const image = join(set.testDir, set.items[0].imagePath);
+    await rename(image, `${image}.away`);
+    try {
+      const spawns = seen.spawns;
+      const cached = await score(deps, bundleId);
+      expect(seen.spawns).toBe(spawns);
+      expect(cached.inference?.inferredImages).toBe(0);
+      expect(counts(cached)).toEqual(counts(first));
+      const id = await h.trigger(team, bundleId);
+      const out = await scoreAttempt(counted(h, false).deps, { submissionId: id, lastAttempt: true });
+      expect(out.status).toBe('failed');
+      expect(out.status === 'failed' && out.failure.isInfra).toBe(true);
+      expect(out.status === 'failed' && out.failure.detail).toMatch(/test image missing/);
+    } finally {
+      await rename(`${image}.away`, image);
+    }
   }, 120_000);
 
   it('with the cache off every leaf is inferred, every time', async () => {
