@@ -117,6 +117,24 @@ describe.each(drivers())('data for participants over %s', (driver) => {
     );
   });
 
+  it('page: /c/:slug/data lists each file with its size, sha256 and link, and the withheld note', async () => {
+    const list = await dataList(h, s);
+    const page = await call(h, 'GET', `/c/${s}/data`);
+    expect(page.status).toBe(200);
+    expect(page.res.headers.get('content-type')).toMatch(/text\/html/);
+    for (const f of list.files) {
+      expect(page.text).toContain(`href="${f.url}"`);
+      expect(page.text).toContain(f.sha256);
+    }
+    expect(page.text).toContain(`sketchboard download ${s} --out data`);
+    expect(page.text).not.toMatch(/test_labels|not offered/);
+    const hidden = await createCompetition(h, { hideTestImages: true });
+    const hiddenPage = await call(h, 'GET', `/c/${hidden}/data`);
+    expect(hiddenPage.text).toMatch(/test\.zip is not offered:.*keeps the test set on the server/);
+    expect(hiddenPage.text).not.toContain('/data/test.zip');
+    expect((await call(h, 'GET', '/c/no-such-one/data')).status).toBe(404);
+  });
+
   it('error: unknown competition 404, unknown file 404 naming the files, malformed slug 400', async () => {
     expectError(await call(h, 'GET', '/api/competitions/no-such-one/data'), 404, 'not_found');
     expectError(await call(h, 'GET', '/api/competitions/no-such-one/data/train.zip'), 404, 'not_found');
