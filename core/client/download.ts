@@ -1,11 +1,11 @@
 // Downloading a competition's data: the file list, resumable verified downloads (.part + Range), unpacking the zips.
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { type ApiDataFile, type ApiDataList, dataListResponse } from '../api/data.js';
+import { digestFile } from '../bundle/digest.js';
 import { formatIssues, SketchboardError } from '../errors.js';
 import type { SketchboardClient } from './client.js';
 import { seg } from './client.js';
@@ -34,10 +34,7 @@ export async function dataFileList(client: SketchboardClient, slug: string): Pro
 /** sha256 and size of a file on disk (null when there is none). */
 export async function fileDigest(path: string): Promise<{ sha256: string; bytes: number } | null> {
   const info = await stat(path).catch(() => null);
-  if (!info?.isFile()) return null;
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) hash.update(chunk);
-  return { sha256: hash.digest('hex'), bytes: info.size };
+  return info?.isFile() ? digestFile(path) : null;
 }
 
 /** The ETag a `.part` was started with (kept beside it), so a changed file on the server starts it over. */

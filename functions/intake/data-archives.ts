@@ -1,12 +1,11 @@
 // Building the files participants download: train.zip, test.zip (no labels) and sample_submission.csv, streamed to disk.
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
 import type { DataFileName } from '../../core/api/data.js';
+import { digestFile, digestTap } from '../../core/bundle/digest.js';
 import { writeCsv } from '../../core/data/csv.js';
 import { LAYOUT_FILES, loadTrainSet } from '../../core/data/layout.js';
 import { writeOutputCsv } from '../../core/predict/output.js';
@@ -23,31 +22,6 @@ const ENTRY = { mtime: new Date(1980, 0, 1), mode: 0o100644, forceDosTimestamp: 
 
 /** One zip entry from a file on disk; images are stored (already compressed), CSVs deflated. */
 type Entry = { name: string; path: string };
-
-/** sha256 and byte count of everything piped through, passed on unchanged. */
-function digestTap() {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      callback(null, chunk);
-    },
-  });
-  return { tap, result: () => ({ sha256: hash.digest('hex'), bytes }) };
-}
-
-/** sha256 and size of a file, streamed. */
-async function digestFile(path: string) {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytes += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
-}
 
 /** Zip `entries` (in order) into `dest`, streamed: no entry and no archive is ever held whole in memory. */
 async function zipTo(entries: readonly Entry[], dest: string) {
