@@ -87,7 +87,10 @@ export const competitionJson = z.object({
   finals: z.number().int(),
   publicFraction: z.number(),
   testItems: z.object({ public: z.number().int(), private: z.number().int() }),
-  hideTestImages: z.boolean(),
+  hideTestImages: z
+    .boolean()
+    .default(false)
+    .describe('a bundle-only competition: no test.zip for participants'),
   datasetSha256: z.string(),
   createdAt: isoDate,
 });
