@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { isoDate, phaseSchema, slugSchema } from './common.js';
 
 /** Values a new competition gets for the fields its creator leaves out (the services apply them). */
-export const COMPETITION_DEFAULTS = { dailyLimit: 5, finals: 2, publicFraction: 0.5, splitSeed: 1 } as const;
+export const COMPETITION_DEFAULTS = {
+  dailyLimit: 5,
+  finals: 2,
+  publicFraction: 0.5,
+  splitSeed: 1,
+  hideTestImages: false,
+} as const;
 
 /** Fields of a new competition, shared by the JSON and multipart forms. */
 export const competitionFields = {
@@ -32,10 +38,19 @@ export const competitionFields = {
     .max(2 ** 31 - 1)
     .optional()
     .describe(`default ${COMPETITION_DEFAULTS.splitSeed}`),
+  hideTestImages: z
+    .boolean()
+    .optional()
+    .describe(
+      `a bundle-only competition: test.zip is not offered, the test images never leave the server ` +
+        `(default ${COMPETITION_DEFAULTS.hideTestImages})`,
+    ),
 };
 
 /** The numeric fields, which a multipart form sends as text. */
 export const NUMERIC_COMPETITION_FIELDS = ['dailyLimit', 'finals', 'publicFraction', 'splitSeed'] as const;
+/** The boolean fields, which a multipart form sends as the text `true` or `false`. */
+export const BOOLEAN_COMPETITION_FIELDS = ['hideTestImages'] as const;
 
 /** JSON body of `POST /api/competitions`: the dataset is a folder in the competition layout on the server. */
 export const createCompetitionJson = z.strictObject({
@@ -72,6 +87,10 @@ export const competitionJson = z.object({
   finals: z.number().int(),
   publicFraction: z.number(),
   testItems: z.object({ public: z.number().int(), private: z.number().int() }),
+  hideTestImages: z
+    .boolean()
+    .default(false)
+    .describe('a bundle-only competition: no test.zip for participants'),
   datasetSha256: z.string(),
   createdAt: isoDate,
 });

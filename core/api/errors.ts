@@ -13,6 +13,7 @@ export const apiErrorCodes = [
   'conflict',
   'competition_closed',
   'payload_too_large',
+  'range_not_satisfiable',
   'insufficient_storage',
   'unsupported_media_type',
   'invalid_manifest',

@@ -2,6 +2,7 @@
 export * from './bundles.js';
 export * from './common.js';
 export * from './competitions.js';
+export * from './data.js';
 export * from './errors.js';
 export * from './health.js';
 export * from './leaderboard.js';

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
+import { Transform } from 'node:stream';
 import pLimit from 'p-limit';
 import type { OpenedBundle } from './open.js';
 
@@ -25,6 +26,27 @@ export async function digestFile(abs: string): Promise<{ bytes: number; sha256: 
     hash.update(chunk);
   }
   return { bytes, sha256: hash.digest('hex') };
+}
+
+/**
+ * A pass-through stream that hashes and counts what flows through it; `result()` once the stream has finished.
+ *
+ * @example
+ * const { tap, result } = digestTap();
+ * await pipeline(zip.outputStream, tap, createWriteStream(temp));
+ * const { sha256, bytes } = result();
+ */
+export function digestTap(): { tap: Transform; result(): { bytes: number; sha256: string } } {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  return { tap, result: () => ({ bytes, sha256: hash.digest('hex') }) };
 }
 
 /**

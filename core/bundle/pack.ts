@@ -1,15 +1,14 @@
 // Pack a bundle zip from a manifest and the files it names: deterministic (same inputs, same sha256) and atomic.
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
 import { tempSibling } from '../data/io.js';
 import { SketchboardError } from '../errors.js';
 import { log } from '../log.js';
 import { neededFiles } from './contents.js';
+import { digestTap } from './digest.js';
 import { NameRegistry } from './entries.js';
 import { parseJsonBytes, readCapped } from './files.js';
 import { DEFAULT_LIMITS, formatBytes } from './limits.js';
@@ -71,15 +70,7 @@ export async function packBundle(opts: PackOptions): Promise<PackResult> {
   }
   zip.end();
 
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      callback(null, chunk);
-    },
-  });
+  const { tap, result } = digestTap();
   // yazl reports read errors (a file removed while packing) on the ZipFile, not on its output stream.
   zip.on('error', (err: Error) => tap.destroy(err));
   const temp = tempSibling(out);
@@ -92,10 +83,11 @@ export async function packBundle(opts: PackOptions): Promise<PackResult> {
     await rm(temp, { force: true });
     throw err;
   }
+  const { sha256, bytes } = result();
   if (bytes > DEFAULT_LIMITS.maxArchiveBytes) {
     log.warn(
       `bundle is ${formatBytes(bytes)}; servers with default limits refuse zips over ${formatBytes(DEFAULT_LIMITS.maxArchiveBytes)}`,
     );
   }
-  return { out, sha256: hash.digest('hex'), files, bytes };
+  return { out, sha256, files, bytes };
 }

@@ -14,6 +14,7 @@ export const CORE_COMMANDS: CommandTable = {
   train: async () => (await import('./train.js')).command,
   report: async () => (await import('./report.js')).command,
   register: async () => (await import('./register.js')).command,
+  download: async () => (await import('./download.js')).command,
   submit: async () => (await import('./submit.js')).command,
   leaderboard: async () => (await import('./leaderboard.js')).command,
   finals: async () => (await import('./finals.js')).command,

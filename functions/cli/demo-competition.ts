@@ -5,12 +5,14 @@ import { generateSketchDataset } from '../../core/data/generate.js';
 import { log } from '../../core/log.js';
 import { buildBaselineBundle } from '../../core/train/baseline.js';
 import type { Env } from '../config/env.js';
+import { buildTrainZip } from '../intake/data-archives.js';
 import { datasetsDirOf, loadDataset } from '../intake/dataset.js';
 import { withTestImages } from '../intake/test-images.js';
 import { createCompetition, getCompetition } from '../services/competitions.js';
 import type { ServiceContext } from '../services/context.js';
 import { ServiceError } from '../services/errors.js';
 import type { CompetitionView } from '../services/views.js';
+import type { BlobStore } from '../storage/blob.js';
 
 /** The demo's slug (a public contract, DESIGN.md). */
 export const DEMO_SLUG = 'sketch-demo';
@@ -46,12 +48,13 @@ async function exists(path: string): Promise<boolean> {
  * competition open for 30 days); on later starts return the existing one. Idempotent.
  *
  * @example
- * const demo = await ensureDemoCompetition(ctx, env);
+ * const demo = await ensureDemoCompetition(ctx, env, blobs);
  * if (demo.created) console.log(`try: upload ${demo.baselineBundle}`);
  */
 export async function ensureDemoCompetition(
   ctx: ServiceContext,
   env: Pick<Env, 'dataDir'>,
+  blobs: BlobStore,
 ): Promise<DemoCompetition> {
   const root = demoDir(env);
   const dataDir = join(root, 'data');
@@ -71,6 +74,8 @@ export async function ensureDemoCompetition(
   await buildBaselineBundle(dataDir, root);
   if (existing) return { competition: existing, created: false, baselineBundle, dataDir };
   const dataset = await loadDataset(dataDir);
+  // train.zip for participants (`sketchboard download sketch-demo`), built while the dataset folder is at hand.
+  const train = await buildTrainZip(dataDir, join(env.dataDir, 'tmp'), blobs);
   // Like the API: the scorer gets a folder of the test images alone, not the demo's test/ beside its labels.
   const competition = await withTestImages(dataset, datasetsDirOf(env.dataDir), (datasetDir) =>
     createCompetition(ctx, {
@@ -81,6 +86,7 @@ export async function ensureDemoCompetition(
       datasetDir,
       datasetSha256: dataset.sha256,
       items: dataset.items,
+      dataFiles: [train],
     }),
   );
   return { competition, created: true, baselineBundle, dataDir };

@@ -58,7 +58,7 @@ export async function startService(env: Env, opts: ServiceOptions = {}): Promise
       maxActiveSubmissions: env.maxActiveSubmissions,
     };
     const wantDemo = opts.demo ?? env.databaseUrl === undefined;
-    const demo = wantDemo ? await ensureDemoCompetition(services, env) : null;
+    const demo = wantDemo ? await ensureDemoCompetition(services, env, blobs) : null;
     const server: RunningServer = await startServer({
       env,
       deps: { services, blobs, config: apiConfigFromEnv(env) },

@@ -69,6 +69,8 @@ export const competitions = pgTable('competitions', {
   datasetDir: text('dataset_dir').notNull(),
   publicItems: integer('public_items').notNull(),
   privateItems: integer('private_items').notNull(),
+  /** A bundle-only competition: the test images never leave the server (no `test.zip` for participants). */
+  hideTestImages: boolean('hide_test_images').notNull().default(COMPETITION_DEFAULTS.hideTestImages),
   /** Raised in every transaction that changes a board of this competition: the boards' ETags derive from it. */
   boardVersion: bigint('board_version', { mode: 'number' }).notNull().default(0),
   createdAt: ts('created_at').notNull().defaultNow(),
@@ -200,7 +202,25 @@ export const standings = pgTable(
   ],
 );
 
+/**
+ * The files participants download (`train.zip`, `test.zip`, `sample_submission.csv`): each built once per
+ * competition, stored content-addressed in the blob store (services/data-files.ts). Never labels or the split.
+ */
+export const dataFiles = pgTable(
+  'data_files',
+  {
+    competitionId: ownedBy('competition_id', () => competitions.id),
+    name: text('name').notNull(),
+    bytes: bigint('bytes', { mode: 'number' }).notNull(),
+    sha256: text('sha256').notNull(),
+    blobKey: text('blob_key').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.competitionId, t.name] })],
+);
+
 export type CompetitionRow = typeof competitions.$inferSelect;
+export type DataFileRow = typeof dataFiles.$inferSelect;
 export type TeamRow = typeof teams.$inferSelect;
 export type BundleRow = typeof bundles.$inferSelect;
 export type SubmissionRow = typeof submissions.$inferSelect;

@@ -16,6 +16,7 @@ import { registerPages } from './pages/index.js';
 import { registerBundlePlans } from './routes/bundle-plan.js';
 import { registerBundles } from './routes/bundles.js';
 import { registerCompetitions } from './routes/competitions.js';
+import { registerData } from './routes/data.js';
 import { registerDocs } from './routes/docs.js';
 import { registerHealth } from './routes/health.js';
 import { registerLeaderboard } from './routes/leaderboard.js';
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps): ApiApp {
 
   // Registered in the order the document and the reference page list them.
   registerCompetitions(app, routeDeps);
+  registerData(app, routeDeps);
   registerTeams(app, routeDeps);
   registerBundles(app, routeDeps);
   registerBundlePlans(app, routeDeps);

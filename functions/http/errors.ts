@@ -24,6 +24,7 @@ export const ERROR_STATUS = {
   competition_closed: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  range_not_satisfiable: 416,
   invalid_manifest: 422,
   invalid_model: 422,
   unsafe_archive: 422,

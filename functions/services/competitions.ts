@@ -1,7 +1,7 @@
 // Competitions: create one from a loaded dataset (split fixed then), list and read them without labels.
 import { asc, count, desc, eq, sql } from 'drizzle-orm';
 import { COMPETITION_DEFAULTS } from '../../core/api/competitions.js';
-import { competitions, type Split, teams, testItems } from '../db/schema.js';
+import { competitions, dataFiles, type Split, teams, testItems } from '../db/schema.js';
 import { nowOf, type ServiceContext } from './context.js';
 import { isUniqueViolation, ServiceError } from './errors.js';
 import { stratifiedSplit } from './split.js';
@@ -28,6 +28,10 @@ export type NewCompetition = {
   datasetSha256: string;
   /** In test.csv order; the order is kept for output.csv. */
   items: LabeledItem[];
+  /** A bundle-only competition (no test images for participants); default false. */
+  hideTestImages?: boolean;
+  /** Participant files built before the insert (e.g. train.zip), recorded in the same transaction. */
+  dataFiles?: { name: string; bytes: number; sha256: string; blobKey: string }[];
 };
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -95,9 +99,12 @@ export async function createCompetition(
           datasetDir: input.datasetDir,
           publicItems,
           privateItems: input.items.length - publicItems,
+          hideTestImages: input.hideTestImages ?? COMPETITION_DEFAULTS.hideTestImages,
           createdAt: now,
         })
         .returning();
+      const files = (input.dataFiles ?? []).map((f) => ({ ...f, competitionId: created.id, createdAt: now }));
+      if (files.length > 0) await tx.insert(dataFiles).values(files);
       for (let i = 0; i < input.items.length; i += INSERT_CHUNK) {
         const chunk = input.items.slice(i, i + INSERT_CHUNK).map((item, j) => ({
           competitionId: created.id,

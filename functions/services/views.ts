@@ -25,6 +25,8 @@ export type CompetitionView = {
   finals: number;
   publicFraction: number;
   testItems: { public: number; private: number };
+  /** A bundle-only competition: participants get no test images. */
+  hideTestImages: boolean;
   datasetSha256: string;
   createdAt: Date;
 };
@@ -93,6 +95,7 @@ export function toCompetitionView(c: CompetitionRow, now: Date): CompetitionView
     finals: c.finals,
     publicFraction: c.publicFraction,
     testItems: { public: c.publicItems, private: c.privateItems },
+    hideTestImages: c.hideTestImages,
     datasetSha256: c.datasetSha256,
     createdAt: c.createdAt,
   };

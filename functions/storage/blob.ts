@@ -19,8 +19,11 @@ export interface BlobStore {
   moveFile?(key: string, srcPath: string): Promise<void>;
   /** Stores everything `source` yields under `key`; returns the byte count. */
   putStream(key: string, source: Readable | AsyncIterable<Uint8Array>): Promise<{ bytes: number }>;
-  /** A stream of the object; `not_found` when there is none. */
-  getStream(key: string): Promise<Readable>;
+  /**
+   * A stream of the object, or of the bytes `range.start..range.end` (both inclusive, within the object) when
+   * a range is given; `not_found` when there is none.
+   */
+  getStream(key: string, range?: ByteRange): Promise<Readable>;
   /** A local file path of the object, when the store keeps one (readers must not modify it). */
   getPath?(key: string): Promise<string>;
   exists(key: string): Promise<boolean>;
@@ -29,6 +32,9 @@ export interface BlobStore {
   /** Releases connections (S3); the local store holds none. */
   dispose?(): void;
 }
+
+/** Bytes `start` to `end` of an object, both inclusive (HTTP's `Range: bytes=start-end`). */
+export type ByteRange = { start: number; end: number };
 
 const KEY = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/;
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -138,6 +144,16 @@ export function modelRefsKey(sha256: string): string {
   if (!SHA256.test(sha256))
     throw new ServiceError('invalid_argument', 'model sha256 must be 64 lower-case hex');
   return `predictions/refs/${sha256}.json`;
+}
+
+/**
+ * Content-addressed key of a file participants download (functions/services/data-files.ts).
+ *
+ * @example
+ * dataFileKey('9f86d0...', 'zip') // 'data/9f86d0....zip'
+ */
+export function dataFileKey(sha256: string, extension: 'zip' | 'csv'): string {
+  return `data/${sha(sha256, 'data file')}.${extension}`;
 }
 
 /** `key` itself; `invalid_argument` unless it {@link isBlobKey}. */

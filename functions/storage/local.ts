@@ -66,7 +66,7 @@ export function createLocalBlobStore(root: string): BlobStore {
         await pipeline(counted, createWriteStream(tmp, { flags: 'wx' }));
         return { bytes };
       }),
-    getStream: async (key) => createReadStream(await existing(key)),
+    getStream: async (key, range) => createReadStream(await existing(key), range),
     getPath: (key) => existing(key),
     exists: async (key) => (await stat(pathOf(key)).catch(() => null))?.isFile() ?? false,
     // async: a bad key rejects like every other method instead of throwing synchronously.

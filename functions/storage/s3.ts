@@ -198,9 +198,12 @@ export function createS3BlobStore(options: S3BlobOptions): BlobStore & { dispose
         await rm(spool, { force: true });
       }
     },
-    async getStream(key) {
+    async getStream(key, range) {
       const Key = fullKey(key);
-      const out = await send('GetObject', key, () => client.send(new GetObjectCommand({ Bucket, Key })));
+      const Range = range ? `bytes=${range.start}-${range.end}` : undefined;
+      const out = await send('GetObject', key, () =>
+        client.send(new GetObjectCommand({ Bucket, Key, Range })),
+      );
       if (!(out.Body instanceof Readable))
         throw new BlobStoreError(`S3 GetObject ${key}: the response body is not a Node stream`);
       return out.Body;

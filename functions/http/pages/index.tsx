@@ -1,7 +1,7 @@
 // The server-rendered pages (hono/jsx, no scripts): `registerPages(app, deps)` mounts them on the API app.
 //
 // Pages (DESIGN.md): `/` competitions · `/c/:slug` leaderboard (`?split=private` tab after the end; the
-// host any time) · `/c/:slug/team` the signed-in team · `/submissions/:id` (team or host) and its
+// host any time) · `/c/:slug/data` the files for participants · `/c/:slug/team` the signed-in team · `/submissions/:id` (team or host) and its
 // `/submissions/:id/output.csv`. Forms: `POST /sign-in`, `POST /sign-out`, `POST /c/:slug/team/final`.
 //
 // Sign-in: a team (or the host, with the host token) pastes its token into the form on any 401 page or
@@ -14,6 +14,7 @@ import { BoardCache } from '../board-cache.js';
 import type { AppDeps, AppEnv, PageOptions } from '../context.js';
 import { type PageDeps, registerAuth, renderError } from './auth.js';
 import { registerBoard } from './board.js';
+import { registerDataPage } from './data.js';
 import { registerHome } from './home.js';
 import { registerSubmissionPage } from './submission.js';
 import { registerTeamPage } from './team.js';
@@ -32,7 +33,7 @@ export { SESSION_COOKIE } from './session.js';
  */
 export function registerPages(
   app: Hono<AppEnv>,
-  deps: Pick<AppDeps, 'services' | 'blobs' | 'boards'>,
+  deps: Pick<AppDeps, 'services' | 'blobs' | 'boards' | 'config'>,
   options: PageOptions = {},
 ): void {
   const pageDeps: PageDeps = {
@@ -44,6 +45,10 @@ export function registerPages(
   web.onError((err, c) => renderError(c, pageDeps, err));
   registerHome(web, pageDeps);
   registerBoard(web, pageDeps);
+  registerDataPage(web, {
+    ...pageDeps,
+    data: { db: deps.services.db, blobs: deps.blobs, workDir: deps.config.workDir },
+  });
   registerTeamPage(web, pageDeps);
   registerSubmissionPage(web, { ...pageDeps, blobs: deps.blobs });
   registerAuth(web, pageDeps);

@@ -2,6 +2,7 @@
 import { rm } from 'node:fs/promises';
 import { slugParams } from '../../../core/api/common.js';
 import {
+  BOOLEAN_COMPETITION_FIELDS,
   type CompetitionFormFields,
   competitionFields,
   competitionFormFields,
@@ -11,6 +12,7 @@ import {
   createCompetitionMultipart,
   NUMERIC_COMPETITION_FIELDS,
 } from '../../../core/api/competitions.js';
+import { buildTrainZip } from '../../intake/data-archives.js';
 import { type Dataset, datasetLimits, loadDataset, withExtractedDataset } from '../../intake/dataset.js';
 import { multipartBoundary, readMultipart } from '../../intake/multipart.js';
 import { withTestImages } from '../../intake/test-images.js';
@@ -100,14 +102,20 @@ function parseMultipartFields(raw: Record<string, string>): CompetitionFormField
     const v = raw[key];
     if (v !== undefined && /^-?\d+(\.\d+)?$/.test(v.trim())) values[key] = Number(v.trim());
   }
+  for (const key of BOOLEAN_COMPETITION_FIELDS) {
+    const v = raw[key]?.trim();
+    if (v === 'true' || v === 'false') values[key] = v === 'true';
+  }
   return validate(competitionFormFields, values, 'form fields');
 }
 
 /** Register the competition routes. */
 export function registerCompetitions(app: ApiApp, deps: RouteDeps): void {
-  // The competition's datasetDir is a folder of the test images alone (no labels beside them).
-  const create = (fields: CompetitionFormFields, dataset: Dataset) =>
-    withTestImages(dataset, deps.config.datasetsDir, (datasetDir) =>
+  // The competition's datasetDir is a folder of the test images alone (no labels beside them); train.zip is
+  // built now, while the dataset folder is at hand, and recorded with the competition.
+  const create = async (fields: CompetitionFormFields, dataset: Dataset) => {
+    const train = await buildTrainZip(dataset.dir, deps.config.workDir, deps.blobs);
+    return withTestImages(dataset, deps.config.datasetsDir, (datasetDir) =>
       createCompetition(deps.services, {
         ...fields,
         startsAt: fields.startsAt === undefined ? undefined : new Date(fields.startsAt),
@@ -116,8 +124,10 @@ export function registerCompetitions(app: ApiApp, deps: RouteDeps): void {
         items: dataset.items,
         datasetDir,
         datasetSha256: dataset.sha256,
+        dataFiles: [train],
       }),
     );
+  };
 
   app.openapi(documented(app, createCompetitionRoute), async (c) => {
     const type = mediaType(c.req.header('content-type'));
