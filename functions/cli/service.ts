@@ -1,6 +1,8 @@
 // `sketchboard serve`: the whole service in one process: migrations, queue, blobs, API, embedded scorer, demo.
+
 import { log } from '../../core/log.js';
 import { type Env, ensureHostToken } from '../config/env.js';
+import { makeDataPrivate } from '../config/private-files.js';
 import { type Database, openDatabase } from '../db/client.js';
 import { apiConfigFromEnv } from '../http/app.js';
 import { type RunningServer, startServer } from '../http/server.js';
@@ -34,6 +36,7 @@ export type ServiceOptions = {
  * process.once('SIGTERM', () => void service.stop());
  */
 export async function startService(env: Env, opts: ServiceOptions = {}): Promise<RunningService> {
+  await makeDataPrivate(env.dataDir);
   const hostToken = await ensureHostToken(env);
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async () => {

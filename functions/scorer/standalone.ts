@@ -1,6 +1,7 @@
 // Opens what a scorer process needs on its own (database, blobs, optionally the queue) and builds attempt dependencies.
 
 import type { Env } from '../config/env.js';
+import { makeDataPrivate } from '../config/private-files.js';
 import { type Database, openDatabase } from '../db/client.js';
 import { type JobQueue, startQueue } from '../queue/queue.js';
 import type { BlobStore } from '../storage/blob.js';
@@ -17,6 +18,7 @@ export type ScorerParts = { database: Database; blobs: BlobStore; queue?: JobQue
  * try { ... } finally { await parts.close(); }
  */
 export async function openScorerParts(env: Env, opts: { queue: boolean }): Promise<ScorerParts> {
+  await makeDataPrivate(env.dataDir);
   const database = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir });
   let queue: JobQueue | undefined;
   let blobs: BlobStore;
