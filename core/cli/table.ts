@@ -1,5 +1,7 @@
 // Plain-text tables for the terminal: the leaderboard and a team's submissions, columns aligned.
+
 import { type ApiLeaderboard, type ApiSubmission, ACCURACY_DECIMALS as DECIMALS } from '../api/index.js';
+import { terminalSafe } from '../text.js';
 
 /**
  * Columns padded to their widest cell; `right` columns (numbers) are right-aligned. The header is
@@ -8,7 +10,9 @@ import { type ApiLeaderboard, type ApiSubmission, ACCURACY_DECIMALS as DECIMALS 
  * @example
  * alignTable(['rank', 'team'], [['1', 'Voters']], [true, false]).join('\n');
  */
-export function alignTable(header: string[], rows: string[][], right: boolean[] = []): string[] {
+export function alignTable(header: string[], cells: string[][], right: boolean[] = []): string[] {
+  // Names and members are typed by teams: nothing they hold may act on the terminal.
+  const rows = cells.map((r) => r.map(terminalSafe));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells

@@ -1,4 +1,5 @@
 // `GET /api/competitions/:slug/leaderboard`: public or private standings as JSON, or CSV for `Accept: text/csv`.
+
 import { stringify } from 'csv-stringify/sync';
 import { slugParams } from '../../../core/api/common.js';
 import {
@@ -8,6 +9,7 @@ import {
   leaderboardResponse,
   rebuildStandingsResponse,
 } from '../../../core/api/leaderboard.js';
+import { csvSafe } from '../../../core/text.js';
 import { assertBoardVisible, type Leaderboard, leaderboard, rebuildStandings } from '../../services/index.js';
 import {
   boardEtag,
@@ -94,8 +96,8 @@ function toJson(board: Leaderboard): ApiLeaderboard {
 function toCsv(board: ApiLeaderboard): string {
   const rows = board.rows.map((r) => [
     r.rank,
-    r.team,
-    r.members.join('; '),
+    csvSafe(r.team),
+    csvSafe(r.members.join('; ')),
     r.accuracy.toFixed(ACCURACY_DECIMALS),
     r.submissions,
     r.lastSubmissionAt ?? '',
