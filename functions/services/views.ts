@@ -5,6 +5,7 @@ import type {
   CompetitionRow,
   InferenceRecord,
   RuntimeStamp,
+  SubmissionKind,
   SubmissionRow,
   SubmissionStatus,
   TeamRow,
@@ -25,6 +26,8 @@ export type CompetitionView = {
   finals: number;
   publicFraction: number;
   testItems: { public: number; private: number };
+  /** What teams may submit: bundles, prediction files, or both. */
+  submissionKinds: SubmissionKind[];
   datasetSha256: string;
   createdAt: Date;
 };
@@ -52,7 +55,10 @@ export type SubmissionView = {
   id: string;
   competitionId: string;
   teamId: string;
-  bundleId: string;
+  /** A bundle the scorer ran, or a prediction file scored on arrival. */
+  kind: SubmissionKind;
+  /** The bundle scored; null for a prediction file. */
+  bundleId: string | null;
   status: SubmissionStatus;
   attempt: number;
   createdAt: Date;
@@ -93,6 +99,7 @@ export function toCompetitionView(c: CompetitionRow, now: Date): CompetitionView
     finals: c.finals,
     publicFraction: c.publicFraction,
     testItems: { public: c.publicItems, private: c.privateItems },
+    submissionKinds: c.submissionKinds,
     datasetSha256: c.datasetSha256,
     createdAt: c.createdAt,
   };
@@ -119,6 +126,7 @@ export function toSubmissionView(s: SubmissionRow, showPrivate: boolean): Submis
     id: s.id,
     competitionId: s.competitionId,
     teamId: s.teamId,
+    kind: s.kind,
     bundleId: s.bundleId,
     status: s.status,
     attempt: s.attempt,

@@ -9,6 +9,7 @@ import {
   competitionResponse,
   createCompetitionJson,
   createCompetitionMultipart,
+  LIST_COMPETITION_FIELDS,
   NUMERIC_COMPETITION_FIELDS,
 } from '../../../core/api/competitions.js';
 import { type Dataset, datasetLimits, loadDataset, withExtractedDataset } from '../../intake/dataset.js';
@@ -93,12 +94,16 @@ export const closeCompetitionRoute = apiRoute('host', {
   },
 });
 
-/** Multipart text → typed fields: numeric fields are parsed, anything malformed fails the strict schema. */
+/** Multipart text → typed fields: numeric and list (comma-separated) fields are parsed, anything malformed fails the strict schema. */
 function parseMultipartFields(raw: Record<string, string>): CompetitionFormFields {
   const values: Record<string, unknown> = { ...raw };
   for (const key of NUMERIC_COMPETITION_FIELDS) {
     const v = raw[key];
     if (v !== undefined && /^-?\d+(\.\d+)?$/.test(v.trim())) values[key] = Number(v.trim());
+  }
+  for (const key of LIST_COMPETITION_FIELDS) {
+    const v = raw[key];
+    if (v !== undefined) values[key] = v.split(',').map((part) => part.trim());
   }
   return validate(competitionFormFields, values, 'form fields');
 }
