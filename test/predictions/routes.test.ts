@@ -134,6 +134,14 @@ describe('prediction files, happy path', () => {
     const cookie = await signIn(h, team.token);
     const teamPage = await call(h, 'GET', `/c/${s}/team`, { headers: { cookie } });
     expect(teamPage.text).toMatch(/<span class="badge">CSV<\/span> output.csv/);
+    const subPage = await call(h, 'GET', `/submissions/${submission.id}`, { headers: { cookie } });
+    expect(subPage.text).toContain('prediction file (output.csv)');
+    expect(subPage.text).toContain('scored on arrival, nothing ran');
+    const final = await call(h, 'PUT', `/api/submissions/${submission.id}/final`, {
+      headers: bearer(team.token),
+      json: { selected: true },
+    });
+    expect(parse(submissionResponse, final).submission.selectedFinal).toBe(true);
 
     const [row] = await h.database.db.select().from(submissions).where(eq(submissions.id, submission.id));
     expect(row).toMatchObject({ jobId: null, leaseToken: null, kind: 'predictions', bundleId: null });
