@@ -21,7 +21,11 @@ export const leaderboardRowJson = z.object({
   team: z.string(),
   members: z.array(z.string()),
   accuracy: z.number().describe(`on the board's split, ${ACCURACY_DECIMALS} decimals`),
-  kind: submissionKindSchema.describe('what the scored submission was: a bundle or a prediction file'),
+  kind: submissionKindSchema
+    .default('bundle')
+    .describe(
+      'what the scored submission was: a bundle or a prediction file (absent from older servers: bundle)',
+    ),
   submissions: z.number().int().describe('submissions that count (infrastructure failures excluded)'),
   lastSubmissionAt: isoDate.nullable(),
 });

@@ -51,7 +51,11 @@ export function inferenceSummary(inference: ApiInference): string {
 /** A submission as its team (or the host) sees it. `private` stays null for a team until the end. */
 export const submissionJson = z.object({
   id: z.uuid(),
-  kind: submissionKindSchema.describe('a bundle the scorer ran, or a prediction file scored on arrival'),
+  kind: submissionKindSchema
+    .default('bundle')
+    .describe(
+      'a bundle the scorer ran, or a prediction file scored on arrival (absent from older servers: bundle)',
+    ),
   bundleId: z.uuid().nullable().describe('null for a prediction file'),
   status: submissionStatusSchema,
   attempt: z.number().int(),
