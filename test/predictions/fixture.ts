@@ -1,6 +1,7 @@
 // Fixture of the prediction-file route tests: the API harness, test.csv's items, and output.csv bodies built from them.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { bearer, type Harness, openHarness } from '../api/fixtures.js';
 import { call, type Reply } from '../api/flow.js';
 
@@ -50,4 +51,14 @@ export class PredictionFixture {
   close(): Promise<void> {
     return this.h.close();
   }
+}
+
+/** Opens the fixture before the file's tests (handing it to `use`) and closes it after them. */
+export function usePredictionFixture(use: (fixture: PredictionFixture) => void): void {
+  let opened: PredictionFixture | undefined;
+  beforeAll(async () => {
+    opened = await PredictionFixture.open();
+    use(opened);
+  });
+  afterAll(() => opened?.close());
 }

@@ -1,6 +1,6 @@
 // Prediction-file submissions over HTTP, happy path: scored on arrival (hand-computed accuracy), stored, kind on board and pages, no job.
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { competitionResponse } from '../../core/api/competitions.js';
 import { leaderboardResponse } from '../../core/api/leaderboard.js';
 import { submissionResponse, triggerResponse } from '../../core/api/submissions.js';
@@ -9,16 +9,14 @@ import { SCORE_QUEUE } from '../../functions/queue/queue.js';
 import { bearer, type Harness, HOST, zipDir } from '../api/fixtures.js';
 import { call, createCompetition, expectError, parse, registerTeam, slug } from '../api/flow.js';
 import { signIn } from '../web/harness.js';
-import { PredictionFixture } from './fixture.js';
+import { type PredictionFixture, usePredictionFixture } from './fixture.js';
 
 let f: PredictionFixture;
 let h: Harness;
-
-beforeAll(async () => {
-  f = await PredictionFixture.open();
-  h = f.h;
+usePredictionFixture((opened) => {
+  f = opened;
+  h = opened.h;
 });
-afterAll(() => f?.close());
 
 describe('prediction files, happy path', () => {
   it('takes submissionKinds at creation, as JSON and as the multipart comma list, and shows them', async () => {

@@ -1,20 +1,18 @@
 // Prediction-file submissions over HTTP, refusals: kind not enabled, tokens, bad files (422), too big (413), daily limit, closed.
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { submissions } from '../../functions/db/schema.js';
 import { bearer, CLASSES, type Harness, HOST } from '../api/fixtures.js';
 import { call, createCompetition, expectError, registerTeam, trigger, uploadGood } from '../api/flow.js';
 import { expectNothingChanges } from '../api/state.js';
-import { PredictionFixture } from './fixture.js';
+import { type PredictionFixture, usePredictionFixture } from './fixture.js';
 
 let f: PredictionFixture;
 let h: Harness;
-
-beforeAll(async () => {
-  f = await PredictionFixture.open();
-  h = f.h;
+usePredictionFixture((opened) => {
+  f = opened;
+  h = opened.h;
 });
-afterAll(() => f?.close());
 
 describe('prediction files, refusals (nothing changes)', () => {
   let s: string;
@@ -100,31 +98,17 @@ describe('prediction files, refusals (nothing changes)', () => {
     const first = await f.send(s, team.token, f.csvOf(f.halfRight));
     expect(first.status, first.text).toBe(201);
     await guard.rebase();
-    expect(
-      expectError(
-        await f.send(
-          s,
-          team.token,
-          f.csvOf(() => 0),
-        ),
-        429,
-        'limit_exceeded',
-      ),
-    ).toMatch(/daily limit of 1/);
+    const another = async () =>
+      f.send(
+        s,
+        team.token,
+        f.csvOf(() => 0),
+      );
+    expect(expectError(await another(), 429, 'limit_exceeded')).toMatch(/daily limit of 1/);
     h.clock.advance(86_400_000); // a new UTC day: the limit no longer stops it, the end does
     expect((await call(h, 'POST', `/api/competitions/${s}/close`, { headers: HOST })).status).toBe(200);
     await guard.rebase();
-    expect(
-      expectError(
-        await f.send(
-          s,
-          team.token,
-          f.csvOf(() => 0),
-        ),
-        409,
-        'competition_closed',
-      ),
-    ).toMatch(/is over/);
+    expect(expectError(await another(), 409, 'competition_closed')).toMatch(/is over/);
     const rows = await h.database.db
       .select()
       .from(submissions)
