@@ -13,6 +13,10 @@ export type Split = z.infer<typeof splitSchema>;
 export const phaseSchema = z.enum(['upcoming', 'open', 'ended']);
 export type Phase = z.infer<typeof phaseSchema>;
 
+/** How a submission is made: a model bundle the scorer runs, or a prediction file (output.csv) scored at once. */
+export const submissionKindSchema = z.enum(['bundle', 'predictions']);
+export type SubmissionKind = z.infer<typeof submissionKindSchema>;
+
 /** An accuracy with its counts on one split; null while unknown (not scored yet, or withheld). */
 export const scoreSchema = z
   .object({ accuracy: z.number(), correct: z.number().int(), total: z.number().int() })

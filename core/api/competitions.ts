@@ -1,6 +1,6 @@
 // Competitions on the wire: the create bodies (JSON and multipart), the competition as shown, its defaults.
 import { z } from 'zod';
-import { isoDate, phaseSchema, slugSchema } from './common.js';
+import { isoDate, phaseSchema, type SubmissionKind, slugSchema, submissionKindSchema } from './common.js';
 
 /** Values a new competition gets for the fields its creator leaves out (the services apply them). */
 export const COMPETITION_DEFAULTS = {
@@ -9,7 +9,15 @@ export const COMPETITION_DEFAULTS = {
   publicFraction: 0.5,
   splitSeed: 1,
   hideTestImages: false,
+  submissionKinds: ['bundle'] as readonly SubmissionKind[],
 } as const;
+
+/** What a competition accepts: one or both kinds, each once. */
+export const submissionKindsSchema = z
+  .array(submissionKindSchema)
+  .min(1)
+  .max(submissionKindSchema.options.length)
+  .refine((kinds) => new Set(kinds).size === kinds.length, 'each kind at most once');
 
 /** Fields of a new competition, shared by the JSON and multipart forms. */
 export const competitionFields = {
@@ -45,12 +53,20 @@ export const competitionFields = {
       `a bundle-only competition: test.zip is not offered, the test images never leave the server ` +
         `(default ${COMPETITION_DEFAULTS.hideTestImages})`,
     ),
+  submissionKinds: submissionKindsSchema
+    .optional()
+    .describe(
+      `what teams may submit: "bundle" (a model the scorer runs), "predictions" (an output.csv); default ${JSON.stringify(COMPETITION_DEFAULTS.submissionKinds)}`,
+    ),
 };
 
 /** The numeric fields, which a multipart form sends as text. */
 export const NUMERIC_COMPETITION_FIELDS = ['dailyLimit', 'finals', 'publicFraction', 'splitSeed'] as const;
 /** The boolean fields, which a multipart form sends as the text `true` or `false`. */
 export const BOOLEAN_COMPETITION_FIELDS = ['hideTestImages'] as const;
+
+/** The list fields, which a multipart form sends as comma-separated text (`bundle,predictions`). */
+export const LIST_COMPETITION_FIELDS = ['submissionKinds'] as const;
 
 /** JSON body of `POST /api/competitions`: the dataset is a folder in the competition layout on the server. */
 export const createCompetitionJson = z.strictObject({
@@ -71,6 +87,10 @@ export type CompetitionFormFields = z.infer<typeof competitionFormFields>;
 /** Multipart body (documentation): the same fields as text, the dataset folder zipped in the file field `dataset`. */
 export const createCompetitionMultipart = z.strictObject({
   ...competitionFields,
+  submissionKinds: z
+    .string()
+    .optional()
+    .describe('comma-separated, e.g. `bundle,predictions`; default `bundle`'),
   dataset: z.string().describe('zip of the dataset folder (binary file part)'),
 });
 
@@ -91,6 +111,7 @@ export const competitionJson = z.object({
     .boolean()
     .default(false)
     .describe('a bundle-only competition: no test.zip for participants'),
+  submissionKinds: z.array(submissionKindSchema).describe('what teams may submit'),
   datasetSha256: z.string(),
   createdAt: isoDate,
 });

@@ -21,6 +21,7 @@ export const apiErrorCodes = [
   'unsafe_archive',
   'invalid_data',
   'invalid_bundle',
+  'invalid_predictions',
   'model_output',
   'limit_exceeded',
   'internal',

@@ -1,6 +1,6 @@
 // Leaderboards on the wire: the split query, a row, the standings.
 import { z } from 'zod';
-import { isoDate, pageInfo, pageQuery, phaseSchema, splitSchema } from './common.js';
+import { isoDate, pageInfo, pageQuery, phaseSchema, splitSchema, submissionKindSchema } from './common.js';
 
 /** Rows of a board page: 100 by default, at most 1,000. */
 export const BOARD_PAGE = { defaultLimit: 100, maxLimit: 1000 } as const;
@@ -21,6 +21,11 @@ export const leaderboardRowJson = z.object({
   team: z.string(),
   members: z.array(z.string()),
   accuracy: z.number().describe(`on the board's split, ${ACCURACY_DECIMALS} decimals`),
+  kind: submissionKindSchema
+    .default('bundle')
+    .describe(
+      'what the scored submission was: a bundle or a prediction file (absent from older servers: bundle)',
+    ),
   submissions: z.number().int().describe('submissions that count (infrastructure failures excluded)'),
   lastSubmissionAt: isoDate.nullable(),
 });

@@ -1,6 +1,6 @@
 // Submissions on the wire: trigger and final-selection bodies, the Idempotency-Key, the submission as shown.
 import { z } from 'zod';
-import { isoDate, pageInfo, pageQuery, scoreSchema } from './common.js';
+import { isoDate, pageInfo, pageQuery, scoreSchema, submissionKindSchema } from './common.js';
 
 /** Body of `POST /api/competitions/:slug/submissions`. */
 export const triggerBody = z.strictObject({ bundleId: z.uuid() });
@@ -51,7 +51,12 @@ export function inferenceSummary(inference: ApiInference): string {
 /** A submission as its team (or the host) sees it. `private` stays null for a team until the end. */
 export const submissionJson = z.object({
   id: z.uuid(),
-  bundleId: z.uuid(),
+  kind: submissionKindSchema
+    .default('bundle')
+    .describe(
+      'a bundle the scorer ran, or a prediction file scored on arrival (absent from older servers: bundle)',
+    ),
+  bundleId: z.uuid().nullable().describe('null for a prediction file'),
   status: submissionStatusSchema,
   attempt: z.number().int(),
   createdAt: isoDate,

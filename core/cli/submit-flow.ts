@@ -151,6 +151,23 @@ export async function submitBundle(
   spin.stop(
     `scored${submission.imagesPerSecond ? `, ${submission.imagesPerSecond.toFixed(0)} images/s` : ''}`,
   );
+  const row = await reportScore(client, slug, submission, io);
+  return { exitCode: 0, bundle, submission, row };
+}
+
+/**
+ * Prints a scored submission's public accuracy (and where its members came from), then the team's rank on
+ * the fresh public board; returns the team's row, or null when it is not on the board's largest page.
+ *
+ * @example
+ * const row = await reportScore(client, 'sketch-demo', submission, processIo());
+ */
+export async function reportScore(
+  client: SketchboardClient,
+  slug: string,
+  submission: ApiSubmission,
+  io: SubmitIo,
+): Promise<ApiLeaderboardRow | null> {
   if (submission.public) io.out(`public accuracy ${pct(submission.public)}`);
   if (submission.inference) io.out(inferenceSummary(submission.inference));
   // The largest board page: the team's row is found unless it ranks below BOARD_PAGE.maxLimit (1,000).
@@ -164,5 +181,5 @@ export async function submitBundle(
     const best = mine < row.accuracy ? ' (your best is another submission)' : '';
     io.out(`rank ${row.rank} of ${board.total} on the public leaderboard as ${row.team}${best}`);
   } else io.out('rank: not found on the public leaderboard yet');
-  return { exitCode: 0, bundle, submission, row };
+  return row;
 }

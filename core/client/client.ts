@@ -195,6 +195,24 @@ export class SketchboardClient {
     retryDelayMs = 1000,
   ): Promise<{ submission: ApiSubmission; created: boolean }> {
     const init = this.post({ bundleId }, { 'idempotency-key': idempotencyKey });
+    return this.#submit(slug, init, retryDelayMs);
+  }
+
+  /**
+   * The same route with a prediction file (`output.csv`, read whole: the server bounds it by the test set)
+   * as a `text/csv` body: answered already scored. Retried like {@link trigger}, under the same key.
+   */
+  async submitPredictions(
+    slug: string,
+    csv: Uint8Array,
+    idempotencyKey: string,
+    retryDelayMs = 1000,
+  ): Promise<{ submission: ApiSubmission; created: boolean }> {
+    const headers = { 'content-type': 'text/csv', 'idempotency-key': idempotencyKey };
+    return this.#submit(slug, { method: 'POST', headers, body: csv }, retryDelayMs);
+  }
+
+  async #submit(slug: string, init: RequestInit, retryDelayMs: number) {
     const path = `/api/competitions/${seg(slug)}/submissions`;
     for (let attempt = 1; ; attempt++) {
       try {

@@ -16,7 +16,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { Split } from '../../core/api/common.js';
+import type { Split, SubmissionKind } from '../../core/api/common.js';
 import { COMPETITION_DEFAULTS } from '../../core/api/competitions.js';
 import type { FileDigest } from '../../core/bundle/digest.js';
 import type { Manifest } from '../../core/bundle/manifest.js';
@@ -31,8 +31,9 @@ const ownedBy = (name: string, target: () => AnyPgColumn) =>
 export const SUBMISSION_STATUSES = ['queued', 'running', 'scored', 'failed'] as const;
 export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
 
+/** A bundle the scorer runs, or a prediction file scored when it arrives (core/api's one definition). */
 /** Which half of the test set an item is scored in (core/api's one definition; an item's split stays server-side). */
-export type { Split };
+export type { Split, SubmissionKind };
 
 /** One ensemble member's accuracy (a leaf of the manifest, by its resolved id). */
 export type MemberScore = { member: string; model: string; publicAccuracy: number; privateAccuracy: number };
@@ -62,6 +63,11 @@ export const competitions = pgTable('competitions', {
   endsAt: ts('ends_at').notNull(),
   dailyLimit: integer('daily_limit').notNull(),
   finals: integer('finals').notNull().default(COMPETITION_DEFAULTS.finals),
+  /** What teams may submit: model bundles, prediction files (output.csv), or both. */
+  submissionKinds: jsonb('submission_kinds')
+    .$type<SubmissionKind[]>()
+    .notNull()
+    .default([...COMPETITION_DEFAULTS.submissionKinds]),
   publicFraction: doublePrecision('public_fraction').notNull(),
   splitSeed: integer('split_seed').notNull(),
   datasetSha256: text('dataset_sha256').notNull(),
@@ -129,7 +135,9 @@ export const submissions = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     competitionId: ownedBy('competition_id', () => competitions.id),
     teamId: ownedBy('team_id', () => teams.id),
-    bundleId: ownedBy('bundle_id', () => bundles.id),
+    kind: text('kind').$type<SubmissionKind>().notNull().default('bundle'),
+    /** The bundle scored; null for a prediction-file submission (its predictions are the output.csv). */
+    bundleId: uuid('bundle_id').references(() => bundles.id, { onDelete: 'cascade' }),
     status: text('status').$type<SubmissionStatus>().notNull().default('queued'),
     /** 0 until first claimed; each claim raises it, and a claim with an older attempt is refused. */
     attempt: integer('attempt').notNull().default(0),
@@ -162,6 +170,10 @@ export const submissions = pgTable(
     index('submissions_team_created_idx').on(t.teamId, t.createdAt),
     index('submissions_leaderboard_idx').on(t.competitionId, t.status, t.teamId),
     check('submissions_status_check', sql`${t.status} in ('queued', 'running', 'scored', 'failed')`),
+    check(
+      'submissions_kind_check',
+      sql`(${t.kind} = 'bundle' and ${t.bundleId} is not null) or (${t.kind} = 'predictions' and ${t.bundleId} is null)`,
+    ),
   ],
 );
 

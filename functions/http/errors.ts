@@ -30,6 +30,7 @@ export const ERROR_STATUS = {
   unsafe_archive: 422,
   invalid_data: 422,
   invalid_bundle: 422,
+  invalid_predictions: 422,
   model_output: 422,
   limit_exceeded: 429,
   internal: 500,

@@ -38,7 +38,12 @@ export async function claimSubmission(
   if (!isUuid(submissionId)) throw new ServiceError('not_found', `no submission ${submissionId}`);
   const next: SQL | number = attempt ?? sql`${submissions.attempt} + 1`;
   const leaseToken = randomBytes(24).toString('base64url');
-  const claimable = [eq(submissions.id, submissionId), inArray(submissions.status, ['queued', 'running'])];
+  // A prediction-file submission is scored when it arrives: there is nothing to claim.
+  const claimable = [
+    eq(submissions.id, submissionId),
+    eq(submissions.kind, 'bundle'),
+    inArray(submissions.status, ['queued', 'running']),
+  ];
   if (attempt !== undefined) claimable.push(lt(submissions.attempt, attempt));
   const [row] = await ctx.db
     .update(submissions)
@@ -53,11 +58,13 @@ export async function claimSubmission(
     if (!exists) throw new ServiceError('not_found', `no submission ${submissionId}`);
     return null;
   }
+  const bundleId = row.bundleId;
+  if (bundleId === null) throw new Error(`submission ${row.id}: a bundle submission without a bundle`);
   const [ctxRow] = await ctx.db
     .select({ bundle: bundles, competition: competitions })
     .from(bundles)
     .innerJoin(competitions, eq(competitions.id, bundles.competitionId))
-    .where(eq(bundles.id, row.bundleId));
+    .where(eq(bundles.id, bundleId));
   const { bundle: b, competition: c } = ctxRow;
   return {
     submissionId: row.id,

@@ -1,7 +1,7 @@
 // Competitions: create one from a loaded dataset (split fixed then), list and read them without labels.
 import { asc, count, desc, eq, sql } from 'drizzle-orm';
 import { COMPETITION_DEFAULTS } from '../../core/api/competitions.js';
-import { competitions, dataFiles, type Split, teams, testItems } from '../db/schema.js';
+import { competitions, dataFiles, type Split, type SubmissionKind, teams, testItems } from '../db/schema.js';
 import { nowOf, type ServiceContext } from './context.js';
 import { isUniqueViolation, ServiceError } from './errors.js';
 import { stratifiedSplit } from './split.js';
@@ -23,6 +23,8 @@ export type NewCompetition = {
   finals?: number;
   publicFraction?: number;
   splitSeed?: number;
+  /** What teams may submit (default `['bundle']`): one or both kinds, each once. */
+  submissionKinds?: readonly SubmissionKind[];
   /** Server-side folder (or blob prefix) that `imagePath`s are relative to. Never shown to clients. */
   datasetDir: string;
   datasetSha256: string;
@@ -59,6 +61,7 @@ export async function createCompetition(
   const finals = input.finals ?? COMPETITION_DEFAULTS.finals;
   const publicFraction = input.publicFraction ?? COMPETITION_DEFAULTS.publicFraction;
   const splitSeed = input.splitSeed ?? COMPETITION_DEFAULTS.splitSeed;
+  const submissionKinds = [...(input.submissionKinds ?? COMPETITION_DEFAULTS.submissionKinds)];
   check(SLUG.test(input.slug), 'slug: 1-64 lower-case letters, digits and inner dashes');
   check(input.title.trim().length > 0 && input.title.length <= 200, 'title: 1-200 characters');
   check(Number.isInteger(input.classes) && input.classes >= 2, 'classes: an integer >= 2');
@@ -67,6 +70,12 @@ export async function createCompetition(
   check(Number.isInteger(finals) && finals >= 1, 'finals: an integer >= 1');
   check(publicFraction > 0 && publicFraction < 1, 'publicFraction: strictly between 0 and 1');
   check(Number.isInteger(splitSeed) && Math.abs(splitSeed) <= 2 ** 31 - 1, 'splitSeed: a 32-bit integer');
+  check(
+    submissionKinds.length >= 1 &&
+      new Set(submissionKinds).size === submissionKinds.length &&
+      submissionKinds.every((k) => k === 'bundle' || k === 'predictions'),
+    'submissionKinds: one or both of "bundle", "predictions", each once',
+  );
   check(/^[0-9a-f]{64}$/.test(input.datasetSha256), 'datasetSha256: 64 lower-case hex');
   check(input.items.length >= 2, 'the test set needs at least 2 items');
   const seen = new Set<string>();
@@ -95,6 +104,7 @@ export async function createCompetition(
           finals,
           publicFraction,
           splitSeed,
+          submissionKinds,
           datasetSha256: input.datasetSha256,
           datasetDir: input.datasetDir,
           publicItems,

@@ -9,6 +9,7 @@ export type ServiceErrorCode =
   | 'conflict' // duplicate slug or team name, finals beyond N, a stale scorer lease
   | 'competition_closed' // trigger or final selection outside the competition's window
   | 'invalid_bundle' // a bundle that does not fit the competition (class count)
+  | 'invalid_predictions' // a prediction file (output.csv) that does not match the test set
   | 'limit_exceeded' // daily submission limit or too many queued/running submissions
   | 'payload_too_large' // an upload (body, multipart file or field) over its size limit
   | 'insufficient_storage'; // an upload that would not fit on the server's disk (507)

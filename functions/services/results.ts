@@ -51,7 +51,8 @@ export type Failure = {
   retry?: boolean;
 };
 
-function accuracy(c: Count): number {
+/** correct / total of a count, refused (`invalid_argument`) unless 0 <= correct <= total and total > 0. */
+export function accuracy(c: Count): number {
   if (
     !Number.isInteger(c.correct) ||
     !Number.isInteger(c.total) ||

@@ -1,7 +1,7 @@
 // Leaderboards as read: pages of the kept standings (O(rows shown)), a team's own row, the board version.
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Split } from '../../core/api/common.js';
-import { competitions, standings, teams } from '../db/schema.js';
+import { competitions, type SubmissionKind, standings, submissions, teams } from '../db/schema.js';
 import { competitionRow } from './competitions.js';
 import { nowOf, type ServiceContext } from './context.js';
 import { ServiceError } from './errors.js';
@@ -16,8 +16,9 @@ export type LeaderboardRow = {
   members: string[];
   /** Accuracy on the board's split (the HTTP layer prints 4 decimals). */
   score: number;
-  /** The submission the score comes from. */
+  /** The submission the score comes from, and its kind (a bundle or a prediction file). */
   submissionId: string;
+  kind: SubmissionKind;
   /** Submissions that count (infrastructure failures excluded). */
   submissions: number;
   lastSubmissionAt: Date | null;
@@ -87,6 +88,7 @@ const ROW_FIELDS = {
   members: teams.members,
   score: standings.score,
   submissionId: standings.submissionId,
+  kind: submissions.kind,
   submissions: standings.submissions,
   lastSubmissionAt: standings.lastSubmissionAt,
 };
@@ -119,6 +121,7 @@ export async function leaderboard(
       .select(ROW_FIELDS)
       .from(standings)
       .innerJoin(teams, eq(teams.id, standings.teamId))
+      .innerJoin(submissions, eq(submissions.id, standings.submissionId))
       .where(board)
       .orderBy(...BOARD_ORDER)
       .limit(limit)
@@ -182,6 +185,7 @@ export async function standingOf(
     .select({ ...ROW_FIELDS, submittedAt: standings.submittedAt })
     .from(standings)
     .innerJoin(teams, eq(teams.id, standings.teamId))
+    .innerJoin(submissions, eq(submissions.id, standings.submissionId))
     .where(
       and(
         eq(standings.competitionId, competitionId),

@@ -1,30 +1,22 @@
-// Submissions: the transactional trigger (idempotency, window, daily and active limits, enqueue), reads, finals.
+// Submissions: the transactional trigger of a bundle (admission rules, active cap, enqueue), reads, finals.
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import { SUBMISSION_PAGE } from '../../core/api/submissions.js';
-import type { Tx } from '../db/client.js';
 import { bundles, competitions, type SubmissionRow, submissions, teams } from '../db/schema.js';
-import { isUuid, nowOf, type ServiceContext, utcDayStart, type Viewer } from './context.js';
+import { admit, assertAccepts, checkIdempotencyKey, earlierSubmission, lockTeam } from './admission.js';
+import { isUuid, nowOf, type ServiceContext, type Viewer } from './context.js';
 import { ServiceError } from './errors.js';
 import { keepTeamStanding } from './standings-keep.js';
 import { phaseOf, type SubmissionView, toSubmissionView } from './views.js';
 
 export type TriggerInput = { teamId: string; bundleId: string; idempotencyKey?: string };
 
-/** Locks the team row for the rest of the transaction: triggers and final selections of a team queue up here. */
-async function lockTeam(tx: Tx, teamId: string) {
-  const [team] = await tx.select().from(teams).where(eq(teams.id, teamId)).for('update');
-  if (!team) throw new ServiceError('not_found', 'no such team');
-  const [competition] = await tx.select().from(competitions).where(eq(competitions.id, team.competitionId));
-  return { team, competition };
-}
-
 /**
  * Creates a queued submission and its scoring job in ONE transaction. With the team row locked it
- * returns the earlier submission for a repeated `idempotencyKey` (`created: false`), then checks the
- * competition window (`competition_closed`), the bundle (`not_found`), the daily limit over today's (UTC)
- * submissions that count — queued, running, scored, and failed ones not caused by infrastructure — and
- * the queued-or-running cap (`limit_exceeded`).
+ * returns the earlier submission for a repeated `idempotencyKey` (`created: false`), then checks that the
+ * competition takes bundles (`forbidden`) and is open (`competition_closed`), the bundle (`not_found`), the
+ * daily limit over today's (UTC) submissions that count — queued, running, scored, and failed ones not
+ * caused by infrastructure — and the queued-or-running cap (`limit_exceeded`).
  *
  * @example
  * const { submission, created } = await triggerSubmission(ctx, { teamId, bundleId, idempotencyKey });
@@ -37,31 +29,18 @@ export async function triggerSubmission(
   const queue = ctx.queue;
   if (!queue) throw new Error('triggerSubmission needs ctx.queue');
   const key = input.idempotencyKey;
-  if (key !== undefined && (key.length < 1 || key.length > 255)) {
-    throw new ServiceError('invalid_argument', 'Idempotency-Key: 1-255 characters');
-  }
+  checkIdempotencyKey(key);
   const now = nowOf(ctx);
   return ctx.db.transaction(async (tx) => {
     const { team, competition } = await lockTeam(tx, input.teamId);
-    if (key !== undefined) {
-      const [earlier] = await tx
-        .select()
-        .from(submissions)
-        .where(and(eq(submissions.teamId, team.id), eq(submissions.idempotencyKey, key)));
-      if (earlier) {
-        if (earlier.bundleId !== input.bundleId) {
-          throw new ServiceError('conflict', 'this Idempotency-Key was used for another bundle');
-        }
-        return { submission: toSubmissionView(earlier, false), created: false };
+    const earlier = await earlierSubmission(tx, team.id, key);
+    if (earlier) {
+      if (earlier.bundleId !== input.bundleId) {
+        throw new ServiceError('conflict', 'this Idempotency-Key was used for another bundle');
       }
+      return { submission: toSubmissionView(earlier, false), created: false };
     }
-    const phase = phaseOf(competition, now);
-    if (phase !== 'open') {
-      throw new ServiceError(
-        'competition_closed',
-        `competition ${competition.slug} is ${phase === 'ended' ? 'over' : 'not open yet'}`,
-      );
-    }
+    assertAccepts(competition, 'bundle', now);
     const [bundle] = isUuid(input.bundleId)
       ? await tx
           .select({ id: bundles.id })
@@ -69,22 +48,8 @@ export async function triggerSubmission(
           .where(and(eq(bundles.id, input.bundleId), eq(bundles.teamId, team.id)))
       : [];
     if (!bundle) throw new ServiceError('not_found', `no bundle ${input.bundleId}`);
-
-    const [usage] = await tx
-      .select({
-        today: sql<number>`(count(*) filter (where ${submissions.createdAt} >= ${utcDayStart(now).toISOString()}::timestamptz
-          and (${submissions.status} <> 'failed' or not ${submissions.errorIsInfra})))::int`,
-        active: sql<number>`(count(*) filter (where ${submissions.status} in ('queued', 'running')))::int`,
-      })
-      .from(submissions)
-      .where(eq(submissions.teamId, team.id));
-    if (usage.today >= competition.dailyLimit) {
-      throw new ServiceError(
-        'limit_exceeded',
-        `daily limit of ${competition.dailyLimit} submissions reached; it resets at 00:00 UTC`,
-      );
-    }
-    if (usage.active >= ctx.maxActiveSubmissions) {
+    const { active } = await admit(tx, competition, team.id, 'bundle', now);
+    if (active >= ctx.maxActiveSubmissions) {
       throw new ServiceError(
         'limit_exceeded',
         `at most ${ctx.maxActiveSubmissions} submissions may be queued or running; wait for one to finish`,
@@ -99,6 +64,7 @@ export async function triggerSubmission(
         id,
         competitionId: competition.id,
         teamId: team.id,
+        kind: 'bundle',
         bundleId: bundle.id,
         status: 'queued',
         idempotencyKey: key ?? null,

@@ -5,6 +5,7 @@ import type {
   CompetitionRow,
   InferenceRecord,
   RuntimeStamp,
+  SubmissionKind,
   SubmissionRow,
   SubmissionStatus,
   TeamRow,
@@ -27,6 +28,8 @@ export type CompetitionView = {
   testItems: { public: number; private: number };
   /** A bundle-only competition: participants get no test images. */
   hideTestImages: boolean;
+  /** What teams may submit: bundles, prediction files, or both. */
+  submissionKinds: SubmissionKind[];
   datasetSha256: string;
   createdAt: Date;
 };
@@ -54,7 +57,10 @@ export type SubmissionView = {
   id: string;
   competitionId: string;
   teamId: string;
-  bundleId: string;
+  /** A bundle the scorer ran, or a prediction file scored on arrival. */
+  kind: SubmissionKind;
+  /** The bundle scored; null for a prediction file. */
+  bundleId: string | null;
   status: SubmissionStatus;
   attempt: number;
   createdAt: Date;
@@ -96,6 +102,7 @@ export function toCompetitionView(c: CompetitionRow, now: Date): CompetitionView
     publicFraction: c.publicFraction,
     testItems: { public: c.publicItems, private: c.privateItems },
     hideTestImages: c.hideTestImages,
+    submissionKinds: c.submissionKinds,
     datasetSha256: c.datasetSha256,
     createdAt: c.createdAt,
   };
@@ -122,6 +129,7 @@ export function toSubmissionView(s: SubmissionRow, showPrivate: boolean): Submis
     id: s.id,
     competitionId: s.competitionId,
     teamId: s.teamId,
+    kind: s.kind,
     bundleId: s.bundleId,
     status: s.status,
     attempt: s.attempt,

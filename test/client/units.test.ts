@@ -25,6 +25,7 @@ function sub(
 ): Submission {
   return {
     id: randomUUID(),
+    kind: 'bundle',
     bundleId: randomUUID(),
     status,
     attempt: 1,
@@ -50,7 +51,7 @@ function row(
   submissions: number,
   minute: number,
 ): LeaderboardRow {
-  return { rank, team, members: ['m'], accuracy, submissions, lastSubmissionAt: at(minute) };
+  return { rank, team, members: ['m'], accuracy, kind: 'bundle', submissions, lastSubmissionAt: at(minute) };
 }
 
 describe('ownRow', () => {

@@ -103,7 +103,7 @@ export async function failedSubmission(
 
 /** POST an urlencoded form (same-origin unless `headers` say otherwise). */
 export function postForm(
-  h: WebHarness,
+  h: Pick<WebHarness, 'app'>,
   path: string,
   fields: Record<string, string>,
   headers: Record<string, string> = {},
@@ -118,7 +118,7 @@ export function postForm(
 }
 
 /** Sign in through the form; returns the `Cookie` header value to send afterwards. */
-export async function signIn(h: WebHarness, token: string): Promise<string> {
+export async function signIn(h: Pick<WebHarness, 'app'>, token: string): Promise<string> {
   const res = await postForm(h, '/sign-in', { token, next: '/' });
   const cookie = res.headers.get('set-cookie');
   if (res.status !== 303 || !cookie) throw new Error(`sign-in failed: ${res.status}`);

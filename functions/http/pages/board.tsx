@@ -22,7 +22,7 @@ import {
 import { readQuery } from '../body.js';
 import type { AppEnv } from '../context.js';
 import { headerOf, type PageDeps } from './auth.js';
-import { accuracy, rankChange, when } from './format.js';
+import { accuracy, KIND_LABEL, rankChange, when } from './format.js';
 import { type HeaderInfo, Layout, pageHeaders, renderPage } from './layout.js';
 import { csrfToken, readSession } from './session.js';
 
@@ -97,6 +97,7 @@ function Standings(props: BoardProps) {
             <th scope="col" class="num">
               Accuracy
             </th>
+            <th scope="col">Kind</th>
             <th scope="col" class="num">
               Submissions
             </th>
@@ -130,6 +131,7 @@ function Standings(props: BoardProps) {
                     accuracy(row.score)
                   )}
                 </td>
+                <td>{KIND_LABEL[row.kind]}</td>
                 <td class="num">{row.submissions}</td>
                 <td>
                   {row.lastSubmissionAt && (

@@ -1,5 +1,6 @@
 // Text the pages print: accuracies, times, phases, statuses and public→private rank changes.
 
+import type { SubmissionKind } from '../../db/schema.js';
 import type { Score } from '../../services/index.js';
 import { ACCURACY_DECIMALS } from '../routes/leaderboard.js';
 
@@ -12,6 +13,9 @@ export function accuracy(value: number): string {
 export function scoreText(score: Score | null): string {
   return score === null ? '—' : `${accuracy(score.accuracy)} (${score.correct}/${score.total})`;
 }
+
+/** The short label of a submission's kind on the pages. */
+export const KIND_LABEL: Record<SubmissionKind, string> = { bundle: 'bundle', predictions: 'CSV' };
 
 /** A time in UTC, to the minute: `2030-03-10 12:00 UTC`; a dash for null. */
 export function when(at: Date | null): string {

@@ -28,11 +28,14 @@ export type SubmissionPageProps = {
   submission: SubmissionView;
   team: TeamView;
   competition: CompetitionView;
-  bundle: BundleView;
+  /** Null for a prediction-file submission. */
+  bundle: BundleView | null;
 };
 
 function Runtime(props: { s: SubmissionView }) {
   const { runtime } = props.s;
+  if (props.s.kind === 'predictions')
+    return <p class="muted">A prediction file: scored on arrival, nothing ran.</p>;
   if (runtime === null) return <p class="muted">Recorded when scoring finishes.</p>;
   return (
     <dl class="card">
@@ -136,9 +139,15 @@ export function SubmissionPage(props: SubmissionPageProps) {
           <dd>{scoreText(s.public)}</dd>
           <dt>Private score</dt>
           <dd>{s.private ? scoreText(s.private) : s.privateHidden ? 'shown after the end' : '—'}</dd>
-          <dt>Bundle</dt>
+          <dt>{bundle ? 'Bundle' : 'Kind'}</dt>
           <dd>
-            {bundle.name} (<code>{bundle.sha256.slice(0, 12)}</code>)
+            {bundle ? (
+              <>
+                {bundle.name} (<code>{bundle.sha256.slice(0, 12)}</code>)
+              </>
+            ) : (
+              'prediction file (output.csv)'
+            )}
           </dd>
           <dt>Submitted</dt>
           <dd>{when(s.createdAt)}</dd>
@@ -178,7 +187,7 @@ export function registerSubmissionPage(web: Hono<AppEnv>, deps: PageDeps & { blo
     const team = await getTeam(deps.services, submission.teamId);
     const [competition, bundle] = await Promise.all([
       getCompetition(deps.services, team.competitionSlug),
-      getBundle(deps.services, team.id, submission.bundleId),
+      submission.bundleId === null ? null : getBundle(deps.services, team.id, submission.bundleId),
     ]);
     return sendPage(
       c,

@@ -7,7 +7,7 @@ import type {
   TeamView,
 } from '../../services/index.js';
 import { ScoreChart } from './chart.js';
-import { accuracy, scoreText, when } from './format.js';
+import { accuracy, KIND_LABEL, scoreText, when } from './format.js';
 import { type HeaderInfo, Layout } from './layout.js';
 
 /** Reload interval of the team page while a submission is queued or running, seconds. */
@@ -124,7 +124,10 @@ function SubmissionsTable(props: TeamPageProps) {
               <th scope="row">
                 <a href={`/submissions/${s.id}`}>{when(s.createdAt)}</a>
               </th>
-              <td class="wrap">{props.bundles.get(s.bundleId) ?? s.bundleId}</td>
+              <td class="wrap">
+                <span class="badge">{KIND_LABEL[s.kind]}</span>{' '}
+                {s.bundleId === null ? 'output.csv' : (props.bundles.get(s.bundleId) ?? s.bundleId)}
+              </td>
               <td>
                 <span class={`badge ${s.status}`}>{s.status}</span>
               </td>

@@ -91,7 +91,7 @@ async function renderTeam(
   const bundles = await bundleNames(
     deps.services,
     team.id,
-    page.submissions.map((s) => s.bundleId),
+    page.submissions.flatMap((s) => (s.bundleId === null ? [] : [s.bundleId])),
   );
   return sendPage(
     c,

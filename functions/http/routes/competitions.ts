@@ -10,6 +10,7 @@ import {
   competitionResponse,
   createCompetitionJson,
   createCompetitionMultipart,
+  LIST_COMPETITION_FIELDS,
   NUMERIC_COMPETITION_FIELDS,
 } from '../../../core/api/competitions.js';
 import { buildTrainZip } from '../../intake/data-archives.js';
@@ -95,7 +96,7 @@ export const closeCompetitionRoute = apiRoute('host', {
   },
 });
 
-/** Multipart text → typed fields: numeric fields are parsed, anything malformed fails the strict schema. */
+/** Multipart text → typed fields: numeric and list (comma-separated) fields are parsed, anything malformed fails the strict schema. */
 function parseMultipartFields(raw: Record<string, string>): CompetitionFormFields {
   const values: Record<string, unknown> = { ...raw };
   for (const key of NUMERIC_COMPETITION_FIELDS) {
@@ -105,6 +106,10 @@ function parseMultipartFields(raw: Record<string, string>): CompetitionFormField
   for (const key of BOOLEAN_COMPETITION_FIELDS) {
     const v = raw[key]?.trim();
     if (v === 'true' || v === 'false') values[key] = v === 'true';
+  }
+  for (const key of LIST_COMPETITION_FIELDS) {
+    const v = raw[key];
+    if (v !== undefined) values[key] = v.split(',').map((part) => part.trim());
   }
   return validate(competitionFormFields, values, 'form fields');
 }

@@ -22,7 +22,7 @@ export const listDataRoute = apiRoute('any', {
   request: { params: slugParams },
   responses: {
     200: { description: 'the offered and the withheld files', content: json(dataListResponse) },
-    ...errorResponses('invalid_argument', 'not_found'),
+    ...errorResponses('invalid_argument', 'unauthenticated', 'not_found'),
   },
 });
 
@@ -47,7 +47,7 @@ export const getDataFileRoute = apiRoute('any', {
       content: { 'application/octet-stream': { schema: { type: 'string' as const, format: 'binary' } } },
     },
     304: { description: 'unchanged (If-None-Match)' },
-    ...errorResponses('invalid_argument', 'not_found', 'range_not_satisfiable'),
+    ...errorResponses('invalid_argument', 'unauthenticated', 'not_found', 'range_not_satisfiable'),
   },
 });
 

@@ -87,6 +87,7 @@ function toJson(board: Leaderboard): ApiLeaderboard {
       team: r.team,
       members: r.members,
       accuracy: Number(r.score.toFixed(ACCURACY_DECIMALS)),
+      kind: r.kind,
       submissions: r.submissions,
       lastSubmissionAt: r.lastSubmissionAt,
     })),

@@ -1,4 +1,4 @@
-// Submissions: trigger scoring (202, Idempotency-Key), own list, status, output.csv, final selection.
+// Submissions: trigger scoring of a bundle (202) or submit a prediction file (201, scored), own list, status, output.csv, finals.
 import { idParams, slugParams } from '../../../core/api/common.js';
 import {
   finalBody,
@@ -11,6 +11,12 @@ import {
   triggerResponse,
 } from '../../../core/api/submissions.js';
 import {
+  PREDICTION_MEDIA_TYPES,
+  PREDICTIONS_FIELD,
+  readPredictionUpload,
+} from '../../intake/prediction-upload.js';
+import { scorePredictionFile } from '../../scorer/predictions.js';
+import {
   getCompetition,
   getSubmission,
   listSubmissions,
@@ -18,7 +24,7 @@ import {
   submissionOutputKey,
   triggerSubmission,
 } from '../../services/index.js';
-import { readJson, validate } from '../body.js';
+import { mediaType, readJson, requireMediaType, validate } from '../body.js';
 import type { RouteDeps } from '../context.js';
 import { requireSignedIn, requireTeam } from '../middleware/auth.js';
 import { outputCsvResponse, shape } from '../respond.js';
@@ -27,16 +33,40 @@ import { type ApiApp, apiRoute, documented, errorResponses, json } from './opena
 export const triggerRoute = apiRoute('team', {
   method: 'post',
   path: '/api/competitions/{slug}/submissions',
-  summary: 'Trigger batch scoring of a bundle',
-  description: 'Daily limit and active-submission cap are checked atomically with the insert and the job.',
+  summary: 'Trigger batch scoring of a bundle, or submit a prediction file',
+  description:
+    'JSON `{ bundleId }`: the bundle is queued for the scorer (202); the daily limit and active-submission cap ' +
+    'are checked atomically with the insert and the job. A prediction file (`output.csv`: ' +
+    '`ID,image_path,target`, every test ID once, targets in [0, classes)) as a `text/csv` body or the ' +
+    `multipart file field \`${PREDICTIONS_FIELD}\`, when the competition's \`submissionKinds\` include ` +
+    '`predictions` (403 otherwise): checked against test.csv (422 `invalid_predictions` naming the first ' +
+    'lines at fault), scored at once under the same daily limit, and answered 201 already `scored`. Its size ' +
+    'is bounded by the test set (413 beyond).',
   tags: ['submissions'],
   request: {
     params: slugParams,
     headers: triggerHeaders,
-    body: { required: true, content: json(triggerBody) },
+    body: {
+      required: true,
+      content: {
+        ...json(triggerBody),
+        'text/csv': { schema: { type: 'string' as const } },
+        'multipart/form-data': {
+          schema: {
+            type: 'object' as const,
+            properties: { [PREDICTIONS_FIELD]: { type: 'string' as const, format: 'binary' } },
+          },
+        },
+      },
+    },
   },
   responses: {
     202: { description: 'queued (or the earlier submission for this key)', content: json(triggerResponse) },
+    201: { description: 'a prediction file, scored', content: json(triggerResponse) },
+    200: {
+      description: 'the earlier prediction-file submission for this key',
+      content: json(triggerResponse),
+    },
     ...errorResponses(
       'invalid_argument',
       'unauthenticated',
@@ -44,8 +74,10 @@ export const triggerRoute = apiRoute('team', {
       'not_found',
       'conflict',
       'competition_closed',
-      'limit_exceeded',
+      'payload_too_large',
       'unsupported_media_type',
+      'invalid_predictions',
+      'limit_exceeded',
     ),
   },
 });
@@ -115,9 +147,33 @@ export function registerSubmissions(app: ApiApp, deps: RouteDeps): void {
 
   app.openapi(documented(app, triggerRoute), async (c) => {
     const { slug } = c.req.valid('param');
-    const team = requireTeam(c, (await getCompetition(services, slug)).id);
+    const competition = await getCompetition(services, slug);
+    const team = requireTeam(c, competition.id);
     const keyHeader = c.req.header('idempotency-key');
     const key = keyHeader === undefined ? undefined : validate(idempotencyKey, keyHeader, 'header');
+    const type = mediaType(c.req.header('content-type'));
+    if (type !== 'application/json') {
+      requireMediaType(type, ['application/json', ...PREDICTION_MEDIA_TYPES]);
+      const { workDir } = deps.config;
+      const result = await scorePredictionFile(
+        { services, blobs: deps.blobs, workDir },
+        {
+          teamId: team.id,
+          competition,
+          idempotencyKey: key,
+          read: (maxBytes) =>
+            readPredictionUpload({
+              body: c.req.raw.body,
+              contentType: c.req.header('content-type'),
+              contentLength: c.req.header('content-length'),
+              maxBytes,
+              workDir,
+            }),
+        },
+      );
+      c.header('Location', `/api/submissions/${result.submission.id}`);
+      return c.json(shape(triggerResponse, result), result.created ? 201 : 200);
+    }
     const { bundleId } = await readJson(c.req.raw, triggerBody);
     const result = await triggerSubmission(services, { teamId: team.id, bundleId, idempotencyKey: key });
     c.header('Location', `/api/submissions/${result.submission.id}`);
