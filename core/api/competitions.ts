@@ -5,6 +5,12 @@ import { isoDate, phaseSchema, slugSchema } from './common.js';
 /** Values a new competition gets for the fields its creator leaves out (the services apply them). */
 export const COMPETITION_DEFAULTS = { dailyLimit: 5, finals: 2, publicFraction: 0.5, splitSeed: 1 } as const;
 
+/** Longest description or rules text (markdown), characters: both fit in one JSON body. */
+export const MAX_MARKDOWN_CHARS = 20_000;
+
+/** The host's markdown: the Overview tab's description, the Rules tab's rules (rendered sanitized). */
+export const markdownText = z.string().max(MAX_MARKDOWN_CHARS);
+
 /** Fields of a new competition, shared by the JSON and multipart forms. */
 export const competitionFields = {
   slug: slugSchema,
@@ -32,6 +38,8 @@ export const competitionFields = {
     .max(2 ** 31 - 1)
     .optional()
     .describe(`default ${COMPETITION_DEFAULTS.splitSeed}`),
+  description: markdownText.optional().describe('markdown shown on the Overview tab'),
+  rules: markdownText.optional().describe('markdown shown on the Rules tab'),
 };
 
 /** The numeric fields, which a multipart form sends as text. */
@@ -73,6 +81,9 @@ export const competitionJson = z.object({
   publicFraction: z.number(),
   testItems: z.object({ public: z.number().int(), private: z.number().int() }),
   datasetSha256: z.string(),
+  description: z.string().optional().describe('markdown source (the pages render it sanitized)'),
+  rules: z.string().optional().describe('markdown source'),
+  labelsReplacedAt: isoDate.nullable().optional().describe('when the host last replaced the test labels'),
   createdAt: isoDate,
 });
 /** A competition as a client sees it (core/data's `Competition` is a dataset on disk, not this). */

@@ -4,6 +4,7 @@ export * from './common.js';
 export * from './competitions.js';
 export * from './errors.js';
 export * from './health.js';
+export * from './host.js';
 export * from './leaderboard.js';
 export * from './submissions.js';
 export * from './teams.js';

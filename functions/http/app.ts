@@ -18,6 +18,7 @@ import { registerBundles } from './routes/bundles.js';
 import { registerCompetitions } from './routes/competitions.js';
 import { registerDocs } from './routes/docs.js';
 import { registerHealth } from './routes/health.js';
+import { registerHostRoutes } from './routes/host.js';
 import { registerLeaderboard } from './routes/leaderboard.js';
 import { type ApiApp, registerOpenApi } from './routes/openapi.js';
 import { registerSubmissions } from './routes/submissions.js';
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps): ApiApp {
   registerBundlePlans(app, routeDeps);
   registerSubmissions(app, routeDeps);
   registerLeaderboard(app, routeDeps);
+  registerHostRoutes(app, routeDeps);
   registerHealth(app, routeDeps.ping);
   registerDocs(app, registerOpenApi(app));
   registerPages(app, routeDeps, deps.pages);

@@ -23,6 +23,9 @@ export type NewCompetition = {
   finals?: number;
   publicFraction?: number;
   splitSeed?: number;
+  /** The host's markdown for the Overview and Rules tabs (default empty). */
+  description?: string;
+  rules?: string;
   /** Server-side folder (or blob prefix) that `imagePath`s are relative to. Never shown to clients. */
   datasetDir: string;
   datasetSha256: string;
@@ -93,6 +96,8 @@ export async function createCompetition(
           splitSeed,
           datasetSha256: input.datasetSha256,
           datasetDir: input.datasetDir,
+          description: input.description ?? '',
+          rules: input.rules ?? '',
           publicItems,
           privateItems: input.items.length - publicItems,
           createdAt: now,

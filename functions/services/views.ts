@@ -4,6 +4,7 @@ import type {
   BundleRow,
   CompetitionRow,
   InferenceRecord,
+  PreviousScores,
   RuntimeStamp,
   SubmissionRow,
   SubmissionStatus,
@@ -26,13 +27,35 @@ export type CompetitionView = {
   publicFraction: number;
   testItems: { public: number; private: number };
   datasetSha256: string;
+  /** The host's markdown source (pages render it sanitized). */
+  description: string;
+  rules: string;
+  labelsReplacedAt: Date | null;
   createdAt: Date;
 };
+
+/** Why and when the host took a team or a submission off the boards. */
+export type Disqualification = { reason: string; at: Date };
+
+/** The disqualification of a row that has the two columns, or null. */
+export function disqualificationOf(row: {
+  disqualifiedAt: Date | null;
+  disqualifiedReason: string | null;
+}): Disqualification | null {
+  return row.disqualifiedAt === null
+    ? null
+    : { reason: row.disqualifiedReason ?? '', at: row.disqualifiedAt };
+}
 
 /** The team a token belongs to (the shape of H7's `TeamIdentity`). */
 export type TeamIdentity = { id: string; competitionId: string; name: string };
 
-export type TeamView = TeamIdentity & { competitionSlug: string; members: string[]; createdAt: Date };
+export type TeamView = TeamIdentity & {
+  competitionSlug: string;
+  members: string[];
+  createdAt: Date;
+  disqualification: Disqualification | null;
+};
 
 export type BundleView = {
   id: string;
@@ -72,6 +95,9 @@ export type SubmissionView = {
   hasOutput: boolean;
   /** Per leaf, from the prediction cache or inferred; null before the cache or while unscored. */
   inference: InferenceRecord | null;
+  disqualification: Disqualification | null;
+  /** The scores before the last label replacement rescored it; `private` withheld as the current one is. */
+  previousScores: { public: Score; private: Score | null; replacedAt: Date } | null;
 };
 
 /** Where a competition stands at `now`. */
@@ -94,13 +120,24 @@ export function toCompetitionView(c: CompetitionRow, now: Date): CompetitionView
     publicFraction: c.publicFraction,
     testItems: { public: c.publicItems, private: c.privateItems },
     datasetSha256: c.datasetSha256,
+    description: c.description,
+    rules: c.rules,
+    labelsReplacedAt: c.labelsReplacedAt,
     createdAt: c.createdAt,
   };
 }
 
 export function toTeamView(t: TeamRow, competitionSlug: string): TeamView {
   const { id, competitionId, name, members, createdAt } = t;
-  return { id, competitionId, competitionSlug, name, members, createdAt };
+  return {
+    id,
+    competitionId,
+    competitionSlug,
+    name,
+    members,
+    createdAt,
+    disqualification: disqualificationOf(t),
+  };
 }
 
 export function toBundleView(b: BundleRow): BundleView {
@@ -110,6 +147,19 @@ export function toBundleView(b: BundleRow): BundleView {
 
 function score(accuracy: number | null, correct: number | null, total: number | null): Score | null {
   return accuracy === null || correct === null || total === null ? null : { accuracy, correct, total };
+}
+
+function previousOf(p: PreviousScores | null, showPrivate: boolean): SubmissionView['previousScores'] {
+  if (p === null) return null;
+  const of = (c: { correct: number; total: number }): Score => ({
+    accuracy: c.total > 0 ? c.correct / c.total : 0,
+    ...c,
+  });
+  return {
+    public: of(p.public),
+    private: showPrivate ? of(p.private) : null,
+    replacedAt: new Date(p.replacedAt),
+  };
 }
 
 /** Projects a submission row; `showPrivate` is false for a team before the competition ends. */
@@ -144,5 +194,7 @@ export function toSubmissionView(s: SubmissionRow, showPrivate: boolean): Submis
     runtime: s.runtime,
     hasOutput: s.outputKey !== null,
     inference: s.inference,
+    disqualification: disqualificationOf(s),
+    previousScores: previousOf(s.previousScores, showPrivate),
   };
 }
