@@ -14,7 +14,9 @@ import { BoardCache } from '../board-cache.js';
 import type { AppDeps, AppEnv, PageOptions } from '../context.js';
 import { type PageDeps, registerAuth, renderError } from './auth.js';
 import { registerBoard } from './board.js';
+import { registerCompetitionTabs } from './competition-tabs.js';
 import { registerHome } from './home.js';
+import { registerHostPage } from './host-page.js';
 import { registerSubmissionPage } from './submission.js';
 import { registerTeamPage } from './team.js';
 
@@ -44,6 +46,8 @@ export function registerPages(
   web.onError((err, c) => renderError(c, pageDeps, err));
   registerHome(web, pageDeps);
   registerBoard(web, pageDeps);
+  registerCompetitionTabs(web, pageDeps);
+  registerHostPage(web, { ...pageDeps, blobs: deps.blobs });
   registerTeamPage(web, pageDeps);
   registerSubmissionPage(web, { ...pageDeps, blobs: deps.blobs });
   registerAuth(web, pageDeps);
