@@ -83,7 +83,10 @@ export const competitionJson = z.object({
   datasetSha256: z.string(),
   description: z.string().optional().describe('markdown source (the pages render it sanitized)'),
   rules: z.string().optional().describe('markdown source'),
-  labelsReplacedAt: isoDate.nullable().optional().describe('when the host last replaced the test labels'),
+  rescoredAt: isoDate
+    .nullable()
+    .optional()
+    .describe('when the host last corrected the test labels and rescored'),
   createdAt: isoDate,
 });
 /** A competition as a client sees it (core/data's `Competition` is a dataset on disk, not this). */

@@ -30,7 +30,8 @@ export type CompetitionView = {
   /** The host's markdown source (pages render it sanitized). */
   description: string;
   rules: string;
-  labelsReplacedAt: Date | null;
+  /** When the host last corrected the test labels and every scored submission was rescored (null: never). */
+  rescoredAt: Date | null;
   createdAt: Date;
 };
 
@@ -122,7 +123,7 @@ export function toCompetitionView(c: CompetitionRow, now: Date): CompetitionView
     datasetSha256: c.datasetSha256,
     description: c.description,
     rules: c.rules,
-    labelsReplacedAt: c.labelsReplacedAt,
+    rescoredAt: c.labelsReplacedAt,
     createdAt: c.createdAt,
   };
 }

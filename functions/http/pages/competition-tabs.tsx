@@ -60,10 +60,10 @@ export function KeyFacts(props: { c: CompetitionView }) {
       <dd>
         {c.classes} classes; {c.testItems.public} public and {c.testItems.private} private images
       </dd>
-      {c.labelsReplacedAt && (
+      {c.rescoredAt && (
         <>
           <dt>Labels corrected</dt>
-          <dd>{when(c.labelsReplacedAt)}: every scored submission was rescored</dd>
+          <dd>{when(c.rescoredAt)}: every scored submission was rescored</dd>
         </>
       )}
     </dl>
