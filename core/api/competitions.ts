@@ -19,6 +19,12 @@ export const submissionKindsSchema = z
   .max(submissionKindSchema.options.length)
   .refine((kinds) => new Set(kinds).size === kinds.length, 'each kind at most once');
 
+/** Longest description or rules text (markdown), characters: both fit in one JSON body. */
+export const MAX_MARKDOWN_CHARS = 20_000;
+
+/** The host's markdown: the Overview tab's description, the Rules tab's rules (rendered sanitized). */
+export const markdownText = z.string().max(MAX_MARKDOWN_CHARS);
+
 /** Fields of a new competition, shared by the JSON and multipart forms. */
 export const competitionFields = {
   slug: slugSchema,
@@ -58,6 +64,8 @@ export const competitionFields = {
     .describe(
       `what teams may submit: "bundle" (a model the scorer runs), "predictions" (an output.csv); default ${JSON.stringify(COMPETITION_DEFAULTS.submissionKinds)}`,
     ),
+  description: markdownText.optional().describe('markdown shown on the Overview tab'),
+  rules: markdownText.optional().describe('markdown shown on the Rules tab'),
 };
 
 /** The numeric fields, which a multipart form sends as text. */
@@ -113,6 +121,12 @@ export const competitionJson = z.object({
     .describe('a bundle-only competition: no test.zip for participants'),
   submissionKinds: z.array(submissionKindSchema).describe('what teams may submit'),
   datasetSha256: z.string(),
+  description: z.string().optional().describe('markdown source (the pages render it sanitized)'),
+  rules: z.string().optional().describe('markdown source'),
+  rescoredAt: isoDate
+    .nullable()
+    .optional()
+    .describe('when the host last corrected the test labels and rescored'),
   createdAt: isoDate,
 });
 /** A competition as a client sees it (core/data's `Competition` is a dataset on disk, not this). */

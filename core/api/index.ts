@@ -5,6 +5,7 @@ export * from './competitions.js';
 export * from './data.js';
 export * from './errors.js';
 export * from './health.js';
+export * from './host.js';
 export * from './leaderboard.js';
 export * from './submissions.js';
 export * from './teams.js';

@@ -48,6 +48,10 @@ export function inferenceSummary(inference: ApiInference): string {
   return `${members}, ${inferred} inferred over ${inference.inferredImages.toLocaleString('en-US')} images`;
 }
 
+/** Why the host took a submission or a team off the boards, and when (shown to that team and the host). */
+export const disqualificationJson = z.object({ reason: z.string(), at: isoDate });
+export type ApiDisqualification = z.infer<typeof disqualificationJson>;
+
 /** A submission as its team (or the host) sees it. `private` stays null for a team until the end. */
 export const submissionJson = z.object({
   id: z.uuid(),
@@ -84,6 +88,12 @@ export const submissionJson = z.object({
     .describe('backend, execution provider, versions, hashes'),
   hasOutput: z.boolean(),
   inference: inferenceJson.nullable().optional(),
+  disqualification: disqualificationJson.nullable().optional(),
+  previousScores: z
+    .object({ public: scoreSchema, private: scoreSchema, replacedAt: isoDate })
+    .nullable()
+    .optional()
+    .describe('the scores before the host replaced the labels and rescored this submission'),
 });
 /** A submission as a client sees it. */
 export type ApiSubmission = z.infer<typeof submissionJson>;

@@ -1,27 +1,17 @@
 // `sketchboard host SUBVERB ...`: the host's verbs over HTTP with the host token, one table of sub-verbs.
 import { HostClient } from '../client/host.js';
-import { type Command, type OptionSpec, parse, UsageError } from './args.js';
+import { type Command, parse, UsageError } from './args.js';
 import { CONNECTION_OPTIONS, oneArgument, serverUrl } from './connection.js';
+import { type HostVerb, MANAGE_VERBS } from './host-manage.js';
+
+export type { HostVerb };
 
 type Env = Record<string, string | undefined>;
 
-/** Parsed flags every sub-verb sees; `client` carries --server and the host token. */
-type HostRun = { client: HostClient; positionals: string[]; say(line: string): void };
-
-/**
- * One `sketchboard host` sub-verb: its usage line, its own flags (beside --server and --token) and what it
- * does. Issue 12 adds create, update, reopen, labels and disqualify as more rows of HOST_VERBS.
- */
-export type HostVerb = {
-  /** `close SLUG`: the synopsis after `sketchboard host`. */
-  synopsis: string;
-  summary: string;
-  options?: OptionSpec;
-  run(run: HostRun, values: Record<string, unknown>): Promise<number>;
-};
-
 /** The sub-verbs, by name. */
 export const HOST_VERBS: Record<string, HostVerb> = {
+  create: MANAGE_VERBS.create,
+  update: MANAGE_VERBS.update,
   close: {
     synopsis: 'close SLUG',
     summary: 'end the competition now: submissions stop, the private leaderboard opens',
@@ -32,6 +22,9 @@ export const HOST_VERBS: Record<string, HostVerb> = {
       return 0;
     },
   },
+  reopen: MANAGE_VERBS.reopen,
+  disqualify: MANAGE_VERBS.disqualify,
+  labels: MANAGE_VERBS.labels,
   'rebuild-standings': {
     synopsis: 'rebuild-standings SLUG',
     summary: 'recompute the standings from the submissions table (repair, after bulk changes)',

@@ -45,6 +45,14 @@ export type InferenceRecord = {
   inferredImages: number;
 };
 
+/** A submission's scores before a label replacement rescored it from its stored predictions. */
+export type PreviousScores = {
+  public: { correct: number; total: number };
+  private: { correct: number; total: number };
+  /** When the labels were replaced; member scores stay those of the labels before it. */
+  replacedAt: string;
+};
+
 /** What ran a submission: recorded with each score. */
 export type RuntimeStamp = {
   backend: string;
@@ -79,6 +87,11 @@ export const competitions = pgTable('competitions', {
   hideTestImages: boolean('hide_test_images').notNull().default(COMPETITION_DEFAULTS.hideTestImages),
   /** Raised in every transaction that changes a board of this competition: the boards' ETags derive from it. */
   boardVersion: bigint('board_version', { mode: 'number' }).notNull().default(0),
+  /** The host's markdown, rendered sanitized on the Overview and Rules tabs. */
+  description: text('description').notNull().default(''),
+  rules: text('rules').notNull().default(''),
+  /** When the host last replaced the test labels (null: the labels it was created with). */
+  labelsReplacedAt: ts('labels_replaced_at'),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 
@@ -107,6 +120,9 @@ export const teams = pgTable(
     name: text('name').notNull(),
     members: jsonb('members').$type<string[]>().notNull(),
     tokenHash: text('token_hash').notNull().unique(),
+    /** Set by the host: the team is off both boards; the reason is shown to the team and the host. */
+    disqualifiedAt: ts('disqualified_at'),
+    disqualifiedReason: text('disqualified_reason'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('teams_competition_name_idx').on(t.competitionId, t.name)],
@@ -161,6 +177,11 @@ export const submissions = pgTable(
     runtime: jsonb('runtime').$type<RuntimeStamp>(),
     /** Per leaf, cached or inferred, and how many images were inferred (null before the prediction cache). */
     inference: jsonb('inference').$type<InferenceRecord>(),
+    /** Set by the host: this submission is off both boards; the reason is shown to its team and the host. */
+    disqualifiedAt: ts('disqualified_at'),
+    disqualifiedReason: text('disqualified_reason'),
+    /** The scores before the last label replacement rescored this submission (null: never rescored). */
+    previousScores: jsonb('previous_scores').$type<PreviousScores>(),
     createdAt: ts('created_at').notNull().defaultNow(),
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),

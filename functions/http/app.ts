@@ -19,6 +19,7 @@ import { registerCompetitions } from './routes/competitions.js';
 import { registerData } from './routes/data.js';
 import { registerDocs } from './routes/docs.js';
 import { registerHealth } from './routes/health.js';
+import { registerHostRoutes } from './routes/host.js';
 import { registerLeaderboard } from './routes/leaderboard.js';
 import { type ApiApp, registerOpenApi } from './routes/openapi.js';
 import { registerSubmissions } from './routes/submissions.js';
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps): ApiApp {
   registerBundlePlans(app, routeDeps);
   registerSubmissions(app, routeDeps);
   registerLeaderboard(app, routeDeps);
+  registerHostRoutes(app, routeDeps);
   registerHealth(app, routeDeps.ping);
   registerDocs(app, registerOpenApi(app));
   registerPages(app, routeDeps, deps.pages);

@@ -25,6 +25,9 @@ export type NewCompetition = {
   splitSeed?: number;
   /** What teams may submit (default `['bundle']`): one or both kinds, each once. */
   submissionKinds?: readonly SubmissionKind[];
+  /** The host's markdown for the Overview and Rules tabs (default empty). */
+  description?: string;
+  rules?: string;
   /** Server-side folder (or blob prefix) that `imagePath`s are relative to. Never shown to clients. */
   datasetDir: string;
   datasetSha256: string;
@@ -107,6 +110,8 @@ export async function createCompetition(
           submissionKinds,
           datasetSha256: input.datasetSha256,
           datasetDir: input.datasetDir,
+          description: input.description ?? '',
+          rules: input.rules ?? '',
           publicItems,
           privateItems: input.items.length - publicItems,
           hideTestImages: input.hideTestImages ?? COMPETITION_DEFAULTS.hideTestImages,

@@ -12,11 +12,14 @@ import type { ServiceContext } from './context.js';
  * - private: the best private accuracy among its selected finals, or, without finals, the private
  *   accuracy of its best public submission;
  * - ties go to the earlier submission, then the smaller id;
+ * - a disqualified submission, and every submission of a disqualified team, is never chosen;
  * - `submissions` counts those that count (infrastructure failures excluded), `last_submission_at` the
  *   newest of those; teams without a scored submission have no row.
  */
 function standingsOf(where: SQL) {
-  const scored = sql`${where} and s.status = 'scored'`;
+  // Disqualified submissions and every submission of a disqualified team are off both boards.
+  const scored = sql`${where} and s.status = 'scored' and s.disqualified_at is null
+    and not exists (select 1 from ${teams} t where t.id = s.team_id and t.disqualified_at is not null)`;
   return sql`
     with counted as (
       select s.team_id, count(*)::int as n, max(s.created_at) as last
@@ -110,18 +113,27 @@ export async function rebuildStandings(
   slug: string,
 ): Promise<RebuildResult> {
   const competition = await competitionRow(ctx, slug);
-  return ctx.db.transaction(async (tx) => {
-    const boardVersion = await bumpBoardVersion(tx, competition.id);
-    await tx.delete(standings).where(eq(standings.competitionId, competition.id));
-    await tx.execute(
-      sql`insert into ${standings} ${COLUMNS} ${standingsOf(sql`s.competition_id = ${competition.id}`)}`,
-    );
-    const counts = await tx
-      .select({ split: standings.split, n: sql<number>`count(*)::int` })
-      .from(standings)
-      .where(eq(standings.competitionId, competition.id))
-      .groupBy(standings.split);
-    const n = (split: string) => counts.find((c) => c.split === split)?.n ?? 0;
-    return { teams: { public: n('public'), private: n('private') }, boardVersion };
-  });
+  return ctx.db.transaction((tx) => rebuildStandingsIn(tx, competition.id));
+}
+
+/**
+ * {@link rebuildStandings} inside the caller's transaction (one that changed many submissions at once, such
+ * as a label replacement's rescoring).
+ *
+ * @example
+ * await ctx.db.transaction(async (tx) => { ...; await rebuildStandingsIn(tx, competition.id); });
+ */
+export async function rebuildStandingsIn(tx: Tx, competitionId: string): Promise<RebuildResult> {
+  const boardVersion = await bumpBoardVersion(tx, competitionId);
+  await tx.delete(standings).where(eq(standings.competitionId, competitionId));
+  await tx.execute(
+    sql`insert into ${standings} ${COLUMNS} ${standingsOf(sql`s.competition_id = ${competitionId}`)}`,
+  );
+  const counts = await tx
+    .select({ split: standings.split, n: sql<number>`count(*)::int` })
+    .from(standings)
+    .where(eq(standings.competitionId, competitionId))
+    .groupBy(standings.split);
+  const n = (split: string) => counts.find((c) => c.split === split)?.n ?? 0;
+  return { teams: { public: n('public'), private: n('private') }, boardVersion };
 }

@@ -4,6 +4,7 @@ import type {
   BundleRow,
   CompetitionRow,
   InferenceRecord,
+  PreviousScores,
   RuntimeStamp,
   SubmissionKind,
   SubmissionRow,
@@ -31,13 +32,36 @@ export type CompetitionView = {
   /** What teams may submit: bundles, prediction files, or both. */
   submissionKinds: SubmissionKind[];
   datasetSha256: string;
+  /** The host's markdown source (pages render it sanitized). */
+  description: string;
+  rules: string;
+  /** When the host last corrected the test labels and every scored submission was rescored (null: never). */
+  rescoredAt: Date | null;
   createdAt: Date;
 };
+
+/** Why and when the host took a team or a submission off the boards. */
+export type Disqualification = { reason: string; at: Date };
+
+/** The disqualification of a row that has the two columns, or null. */
+export function disqualificationOf(row: {
+  disqualifiedAt: Date | null;
+  disqualifiedReason: string | null;
+}): Disqualification | null {
+  return row.disqualifiedAt === null
+    ? null
+    : { reason: row.disqualifiedReason ?? '', at: row.disqualifiedAt };
+}
 
 /** The team a token belongs to (the shape of H7's `TeamIdentity`). */
 export type TeamIdentity = { id: string; competitionId: string; name: string };
 
-export type TeamView = TeamIdentity & { competitionSlug: string; members: string[]; createdAt: Date };
+export type TeamView = TeamIdentity & {
+  competitionSlug: string;
+  members: string[];
+  createdAt: Date;
+  disqualification: Disqualification | null;
+};
 
 export type BundleView = {
   id: string;
@@ -80,6 +104,9 @@ export type SubmissionView = {
   hasOutput: boolean;
   /** Per leaf, from the prediction cache or inferred; null before the cache or while unscored. */
   inference: InferenceRecord | null;
+  disqualification: Disqualification | null;
+  /** The scores before the last label replacement rescored it; `private` withheld as the current one is. */
+  previousScores: { public: Score; private: Score | null; replacedAt: Date } | null;
 };
 
 /** Where a competition stands at `now`. */
@@ -104,13 +131,24 @@ export function toCompetitionView(c: CompetitionRow, now: Date): CompetitionView
     hideTestImages: c.hideTestImages,
     submissionKinds: c.submissionKinds,
     datasetSha256: c.datasetSha256,
+    description: c.description,
+    rules: c.rules,
+    rescoredAt: c.labelsReplacedAt,
     createdAt: c.createdAt,
   };
 }
 
 export function toTeamView(t: TeamRow, competitionSlug: string): TeamView {
   const { id, competitionId, name, members, createdAt } = t;
-  return { id, competitionId, competitionSlug, name, members, createdAt };
+  return {
+    id,
+    competitionId,
+    competitionSlug,
+    name,
+    members,
+    createdAt,
+    disqualification: disqualificationOf(t),
+  };
 }
 
 export function toBundleView(b: BundleRow): BundleView {
@@ -120,6 +158,19 @@ export function toBundleView(b: BundleRow): BundleView {
 
 function score(accuracy: number | null, correct: number | null, total: number | null): Score | null {
   return accuracy === null || correct === null || total === null ? null : { accuracy, correct, total };
+}
+
+function previousOf(p: PreviousScores | null, showPrivate: boolean): SubmissionView['previousScores'] {
+  if (p === null) return null;
+  const of = (c: { correct: number; total: number }): Score => ({
+    accuracy: c.total > 0 ? c.correct / c.total : 0,
+    ...c,
+  });
+  return {
+    public: of(p.public),
+    private: showPrivate ? of(p.private) : null,
+    replacedAt: new Date(p.replacedAt),
+  };
 }
 
 /** Projects a submission row; `showPrivate` is false for a team before the competition ends. */
@@ -155,5 +206,7 @@ export function toSubmissionView(s: SubmissionRow, showPrivate: boolean): Submis
     runtime: s.runtime,
     hasOutput: s.outputKey !== null,
     inference: s.inference,
+    disqualification: disqualificationOf(s),
+    previousScores: previousOf(s.previousScores, showPrivate),
   };
 }

@@ -30,7 +30,9 @@ describe('sketchboard host: usage', () => {
       const run = await cli(args, { hostToken: HOST });
       expect(run.code).toBe(2);
       expect(run.err).toMatch(/^sketchboard host: (missing the host command|unknown host command "explode")/);
-      expect(run.err).toMatch(/(one of|known:) close, rebuild-standings\n/);
+      expect(run.err).toMatch(
+        /(one of|known:) create, update, close, reopen, disqualify, labels, rebuild-standings\n/,
+      );
       expect(run.err).toContain('Usage: sketchboard host <command>');
       expect(run.out).toBe('');
     }
@@ -58,7 +60,9 @@ describe('sketchboard host: usage', () => {
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/\n {2}close SLUG {2,}end the competition now/);
     expect(help.out).toMatch(/\n {2}rebuild-standings SLUG {2,}recompute the standings/);
-    expect((await cli(['help'])).out).toMatch(/\n {2}host {7}the host's commands: close, rebuild-standings/);
+    expect((await cli(['help'])).out).toMatch(
+      /\n {2}host {7}the host's commands: create, update, close, reopen, disqualify, labels, rebuild-standings/,
+    );
   });
 
   it('takes --token, else SKETCHBOARD_HOST_TOKEN, else SKETCHBOARD_TOKEN', () => {

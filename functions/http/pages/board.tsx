@@ -22,6 +22,7 @@ import {
 import { readQuery } from '../body.js';
 import type { AppEnv } from '../context.js';
 import { headerOf, type PageDeps } from './auth.js';
+import { CompetitionTabs } from './competition-tabs.js';
 import { accuracy, KIND_LABEL, rankChange, when } from './format.js';
 import { type HeaderInfo, Layout, pageHeaders, renderPage } from './layout.js';
 import { csrfToken, readSession } from './session.js';
@@ -184,6 +185,7 @@ export function BoardPage(props: BoardProps) {
         {c.dailyLimit} submissions a day · {c.finals} finals ·{' '}
         <a href={`/c/${slug}/team`}>Your team’s page</a>
       </p>
+      <CompetitionTabs slug={c.slug} current="leaderboard" />
       {props.privateTab ? (
         <Tabs slug={c.slug} split={props.split} />
       ) : (

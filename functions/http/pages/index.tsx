@@ -14,8 +14,10 @@ import { BoardCache } from '../board-cache.js';
 import type { AppDeps, AppEnv, PageOptions } from '../context.js';
 import { type PageDeps, registerAuth, renderError } from './auth.js';
 import { registerBoard } from './board.js';
+import { registerCompetitionTabs } from './competition-tabs.js';
 import { registerDataPage } from './data.js';
 import { registerHome } from './home.js';
+import { registerHostPage } from './host-page.js';
 import { registerSubmissionPage } from './submission.js';
 import { registerTeamPage } from './team.js';
 
@@ -49,6 +51,8 @@ export function registerPages(
     ...pageDeps,
     data: { db: deps.services.db, blobs: deps.blobs, workDir: deps.config.workDir },
   });
+  registerCompetitionTabs(web, pageDeps);
+  registerHostPage(web, { ...pageDeps, blobs: deps.blobs });
   registerTeamPage(web, pageDeps);
   registerSubmissionPage(web, { ...pageDeps, blobs: deps.blobs });
   registerAuth(web, pageDeps);

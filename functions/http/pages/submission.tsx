@@ -1,4 +1,5 @@
 // `GET /submissions/:id` (status, scores, members, runtime stamp) and its `output.csv` download, for its team or the host.
+
 import type { Hono } from 'hono';
 import { inferenceSummary } from '../../../core/api/submissions.js';
 import {
@@ -18,6 +19,7 @@ import { HttpError } from '../errors.js';
 import { outputCsvResponse } from '../respond.js';
 import { headerOf, type PageDeps } from './auth.js';
 import { accuracy, duration, rate, scoreText, when } from './format.js';
+import { DisqualifiedNote, RescoredNote } from './host-marks.js';
 import { type HeaderInfo, Layout, sendPage } from './layout.js';
 import { readSession } from './session.js';
 import { REFRESH_SECONDS, scoringPending } from './team-view.js';
@@ -136,7 +138,10 @@ export function SubmissionPage(props: SubmissionPageProps) {
             {s.selectedFinal && ' · selected as final'}
           </dd>
           <dt>Public score</dt>
-          <dd>{scoreText(s.public)}</dd>
+          <dd>
+            {scoreText(s.public)}
+            {s.previousScores && ` (before the label correction: ${scoreText(s.previousScores.public)})`}
+          </dd>
           <dt>Private score</dt>
           <dd>{s.private ? scoreText(s.private) : s.privateHidden ? 'shown after the end' : '—'}</dd>
           <dt>{bundle ? 'Bundle' : 'Kind'}</dt>
@@ -159,6 +164,8 @@ export function SubmissionPage(props: SubmissionPageProps) {
           <dd>{s.hasOutput ? <a href={`/submissions/${s.id}/output.csv`}>output.csv</a> : '—'}</dd>
         </dl>
       </div>
+      <DisqualifiedNote what="This submission" d={s.disqualification} />
+      <RescoredNote s={s} />
       {s.error && (
         <div class="card error" role="alert">
           <strong>{s.error.code}</strong>: {s.error.message}

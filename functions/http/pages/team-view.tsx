@@ -8,6 +8,7 @@ import type {
 } from '../../services/index.js';
 import { ScoreChart } from './chart.js';
 import { accuracy, KIND_LABEL, scoreText, when } from './format.js';
+import { DisqualifiedNote, Rescored } from './host-marks.js';
 import { type HeaderInfo, Layout } from './layout.js';
 
 /** Reload interval of the team page while a submission is queued or running, seconds. */
@@ -131,9 +132,17 @@ function SubmissionsTable(props: TeamPageProps) {
               <td>
                 <span class={`badge ${s.status}`}>{s.status}</span>
               </td>
-              <td class="num">{s.public ? accuracy(s.public.accuracy) : '—'}</td>
               <td class="num">
-                {s.private ? accuracy(s.private.accuracy) : s.privateHidden ? 'after the end' : '—'}
+                <Rescored now={s.public} before={s.previousScores?.public} />
+              </td>
+              <td class="num">
+                {s.private ? (
+                  <Rescored now={s.private} before={s.previousScores?.private} />
+                ) : s.privateHidden ? (
+                  'after the end'
+                ) : (
+                  '—'
+                )}
               </td>
               <td>
                 <FinalToggle
@@ -145,6 +154,7 @@ function SubmissionsTable(props: TeamPageProps) {
                 />
               </td>
               <td class="wrap">
+                {s.disqualification && <strong>disqualified: {s.disqualification.reason} </strong>}
                 <Details s={s} />
               </td>
             </tr>
@@ -202,6 +212,7 @@ export function TeamPage(props: TeamPageProps) {
         <span class={`badge ${c.phase}`}>{c.phase}</span>
       </p>
       <p>Members: {team.members.join(', ')}</p>
+      <DisqualifiedNote what="Your team" d={team.disqualification} />
       {props.notice !== undefined && (
         <div class="card error" role="alert">
           {props.notice}
