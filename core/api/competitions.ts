@@ -119,7 +119,10 @@ export const competitionJson = z.object({
     .boolean()
     .default(false)
     .describe('a bundle-only competition: no test.zip for participants'),
-  submissionKinds: z.array(submissionKindSchema).describe('what teams may submit'),
+  submissionKinds: z
+    .array(submissionKindSchema)
+    .default(['bundle'])
+    .describe('what teams may submit (bundles only when a server does not say)'),
   datasetSha256: z.string(),
   description: z.string().optional().describe('markdown source (the pages render it sanitized)'),
   rules: z.string().optional().describe('markdown source'),
