@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { isoDate, phaseSchema, slugSchema } from './common.js';
 
 /** Values a new competition gets for the fields its creator leaves out (the services apply them). */
-export const COMPETITION_DEFAULTS = { dailyLimit: 5, finals: 2, publicFraction: 0.5, splitSeed: 1 } as const;
+export const COMPETITION_DEFAULTS = {
+  dailyLimit: 5,
+  finals: 2,
+  publicFraction: 0.5,
+  splitSeed: 1,
+  autoFinals: true,
+} as const;
 
 /** Fields of a new competition, shared by the JSON and multipart forms. */
 export const competitionFields = {
@@ -19,6 +25,12 @@ export const competitionFields = {
     .optional()
     .describe(`default ${COMPETITION_DEFAULTS.dailyLimit}`),
   finals: z.number().int().min(1).max(100).optional().describe(`default ${COMPETITION_DEFAULTS.finals}`),
+  autoFinals: z
+    .boolean()
+    .optional()
+    .describe(
+      `a team that selected no finals has its best \`finals\` public submissions count (default ${COMPETITION_DEFAULTS.autoFinals})`,
+    ),
   publicFraction: z
     .number()
     .gt(0)
@@ -36,6 +48,8 @@ export const competitionFields = {
 
 /** The numeric fields, which a multipart form sends as text. */
 export const NUMERIC_COMPETITION_FIELDS = ['dailyLimit', 'finals', 'publicFraction', 'splitSeed'] as const;
+/** The boolean fields, which a multipart form sends as `true` / `false`. */
+export const BOOLEAN_COMPETITION_FIELDS = ['autoFinals'] as const;
 
 /** JSON body of `POST /api/competitions`: the dataset is a folder in the competition layout on the server. */
 export const createCompetitionJson = z.strictObject({
@@ -70,6 +84,7 @@ export const competitionJson = z.object({
   phase: phaseSchema,
   dailyLimit: z.number().int(),
   finals: z.number().int(),
+  autoFinals: z.boolean().describe('without a selection, the best `finals` public submissions count'),
   publicFraction: z.number(),
   testItems: z.object({ public: z.number().int(), private: z.number().int() }),
   datasetSha256: z.string(),

@@ -62,6 +62,8 @@ export const competitions = pgTable('competitions', {
   endsAt: ts('ends_at').notNull(),
   dailyLimit: integer('daily_limit').notNull(),
   finals: integer('finals').notNull().default(COMPETITION_DEFAULTS.finals),
+  /** A team that selected no finals has its best `finals` public submissions count for the private board. */
+  autoFinals: boolean('auto_finals').notNull().default(COMPETITION_DEFAULTS.autoFinals),
   publicFraction: doublePrecision('public_fraction').notNull(),
   splitSeed: integer('split_seed').notNull(),
   datasetSha256: text('dataset_sha256').notNull(),
@@ -151,12 +153,17 @@ export const submissions = pgTable(
     runtime: jsonb('runtime').$type<RuntimeStamp>(),
     /** Per leaf, cached or inferred, and how many images were inferred (null before the prediction cache). */
     inference: jsonb('inference').$type<InferenceRecord>(),
+    /** Images inferred so far of `progress_total` while running (written at most once a second, and at the end). */
+    progressDone: integer('progress_done'),
+    progressTotal: integer('progress_total'),
     createdAt: ts('created_at').notNull().defaultNow(),
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),
   },
   (t) => [
     uniqueIndex('submissions_team_idempotency_idx').on(t.teamId, t.idempotencyKey),
+    /** The queue as claimed (creation order): a queued submission's position is a count over this. */
+    index('submissions_queued_idx').on(t.createdAt, t.id).where(sql`${t.status} = 'queued'`),
     index('submissions_team_created_idx').on(t.teamId, t.createdAt),
     index('submissions_leaderboard_idx').on(t.competitionId, t.status, t.teamId),
     check('submissions_status_check', sql`${t.status} in ('queued', 'running', 'scored', 'failed')`),

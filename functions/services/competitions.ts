@@ -21,6 +21,8 @@ export type NewCompetition = {
   startsAt?: Date;
   dailyLimit?: number;
   finals?: number;
+  /** Default COMPETITION_DEFAULTS.autoFinals (true). */
+  autoFinals?: boolean;
   publicFraction?: number;
   splitSeed?: number;
   /** Server-side folder (or blob prefix) that `imagePath`s are relative to. Never shown to clients. */
@@ -89,6 +91,7 @@ export async function createCompetition(
           endsAt: input.endsAt,
           dailyLimit,
           finals,
+          autoFinals: input.autoFinals ?? COMPETITION_DEFAULTS.autoFinals,
           publicFraction,
           splitSeed,
           datasetSha256: input.datasetSha256,

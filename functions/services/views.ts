@@ -23,6 +23,8 @@ export type CompetitionView = {
   phase: CompetitionPhase;
   dailyLimit: number;
   finals: number;
+  /** Without a selection, a team's best `finals` public submissions count for the private board. */
+  autoFinals: boolean;
   publicFraction: number;
   testItems: { public: number; private: number };
   datasetSha256: string;
@@ -91,6 +93,7 @@ export function toCompetitionView(c: CompetitionRow, now: Date): CompetitionView
     phase: phaseOf(c, now),
     dailyLimit: c.dailyLimit,
     finals: c.finals,
+    autoFinals: c.autoFinals,
     publicFraction: c.publicFraction,
     testItems: { public: c.publicItems, private: c.privateItems },
     datasetSha256: c.datasetSha256,

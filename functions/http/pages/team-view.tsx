@@ -216,7 +216,11 @@ export function TeamPage(props: TeamPageProps) {
       <p>
         {finals} of {c.finals} selected.{' '}
         {c.phase === 'open'
-          ? 'The private leaderboard uses the best of your finals; with none, your best public submission.'
+          ? `The private leaderboard uses the best of your finals; ${
+              c.autoFinals
+                ? `with none selected, the best of your ${c.finals} best public submissions.`
+                : 'with none selected, you are not on it (the host turned automatic finals off).'
+            }`
           : c.phase === 'ended'
             ? 'The competition has ended; finals are locked.'
             : 'Finals can be chosen once the competition opens.'}

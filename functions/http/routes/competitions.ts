@@ -2,6 +2,7 @@
 import { rm } from 'node:fs/promises';
 import { slugParams } from '../../../core/api/common.js';
 import {
+  BOOLEAN_COMPETITION_FIELDS,
   type CompetitionFormFields,
   competitionFields,
   competitionFormFields,
@@ -99,6 +100,10 @@ function parseMultipartFields(raw: Record<string, string>): CompetitionFormField
   for (const key of NUMERIC_COMPETITION_FIELDS) {
     const v = raw[key];
     if (v !== undefined && /^-?\d+(\.\d+)?$/.test(v.trim())) values[key] = Number(v.trim());
+  }
+  for (const key of BOOLEAN_COMPETITION_FIELDS) {
+    const v = raw[key]?.trim();
+    if (v === 'true' || v === 'false') values[key] = v === 'true';
   }
   return validate(competitionFormFields, values, 'form fields');
 }
