@@ -162,8 +162,12 @@ export const submissions = pgTable(
   },
   (t) => [
     uniqueIndex('submissions_team_idempotency_idx').on(t.teamId, t.idempotencyKey),
-    /** The queue as claimed (creation order): a queued submission's position is a count over this. */
-    index('submissions_queued_idx').on(t.createdAt, t.id).where(sql`${t.status} = 'queued'`),
+    /** The queue as claimed (creation order; services/queue-status.ts): positions and busy scorers count over this. */
+    index('submissions_active_idx')
+      .on(t.status, t.createdAt, t.id)
+      .where(sql`${t.status} in ('queued', 'running')`),
+    /** The latest scoring durations, for a queued submission's estimated start. */
+    index('submissions_finished_idx').on(t.finishedAt).where(sql`${t.status} = 'scored'`),
     index('submissions_team_created_idx').on(t.teamId, t.createdAt),
     index('submissions_leaderboard_idx').on(t.competitionId, t.status, t.teamId),
     check('submissions_status_check', sql`${t.status} in ('queued', 'running', 'scored', 'failed')`),
