@@ -1,6 +1,7 @@
 // Submissions on the wire: trigger and final-selection bodies, the Idempotency-Key, the submission as shown.
 import { z } from 'zod';
 import { isoDate, pageInfo, pageQuery, scoreSchema } from './common.js';
+import { progressJson, queueStandingJson } from './standing.js';
 
 /** Body of `POST /api/competitions/:slug/submissions`. */
 export const triggerBody = z.strictObject({ bundleId: z.uuid() });
@@ -79,6 +80,8 @@ export const submissionJson = z.object({
     .describe('backend, execution provider, versions, hashes'),
   hasOutput: z.boolean(),
   inference: inferenceJson.nullable().optional(),
+  queue: queueStandingJson.nullable().optional(),
+  progress: progressJson.nullable().optional(),
 });
 /** A submission as a client sees it. */
 export type ApiSubmission = z.infer<typeof submissionJson>;

@@ -17,6 +17,7 @@ import { materializeIndexed } from '../storage/bundle-files.js';
 import { memberAccuracy, splitAccuracy } from './accuracy.js';
 import { planLeaves, runCached, type ScorerCache } from './cached-run.js';
 import { InfraError, infraFailure, type RunFailure } from './failures.js';
+import { progressWriter } from './progress.js';
 import { RunnerChild } from './sandbox/child.js';
 import type { RunnerPool } from './sandbox/pool.js';
 import type { RunOptions } from './sandbox/protocol.js';
@@ -138,6 +139,7 @@ export async function scoreAttempt(deps: ScorerDeps, input: AttemptInput): Promi
   const takeChild = () =>
     (child ??= deps.pool ? deps.pool.take() : new RunnerChild({ memoryMb: deps.limits.memoryMb }));
   if (plan.needsRunner) takeChild();
+  const progress = progressWriter(ctx, claim);
   try {
     try {
       const key = await loadAnswerKey(ctx, claim.competition.id);
@@ -154,7 +156,12 @@ export async function scoreAttempt(deps: ScorerDeps, input: AttemptInput): Promi
         signal: input.signal,
         child: takeChild,
         ...deps.hooks,
+        onProgress: (done, total) => {
+          progress.report(done, total);
+          deps.hooks?.onProgress?.(done, total);
+        },
       });
+      await progress.flush(); // the last count lands before the result
       if (!run.ok) {
         if (run.failure.isInfra) throw new InfraError(run.failure.detail || run.failure.message);
         log.info('bundle failed', {
@@ -222,6 +229,7 @@ export async function scoreAttempt(deps: ScorerDeps, input: AttemptInput): Promi
     if (output) await deps.blobs.delete(output).catch(() => {});
     return { status: 'stale', submissionId };
   } finally {
+    await progress.flush();
     child?.kill();
     await rm(workDir, { recursive: true, force: true }).catch(() => {});
   }

@@ -74,7 +74,14 @@ export type SubmissionView = {
   hasOutput: boolean;
   /** Per leaf, from the prediction cache or inferred; null before the cache or while unscored. */
   inference: InferenceRecord | null;
+  /** Queued only, where the reader asked for it (services/queue-status.ts): place in the queue and estimated start. */
+  queue?: QueueStanding | null;
+  /** Running only: images done of the total, as the scorer last wrote them. */
+  progress: { done: number; total: number } | null;
 };
+
+/** A queued submission's place in the scoring queue (1 = next) and its estimated start. */
+export type QueueStanding = { position: number; estimatedStartAt: Date | null; estimateSeconds: number | null };
 
 /** Where a competition stands at `now`. */
 export function phaseOf(c: Pick<CompetitionRow, 'startsAt' | 'endsAt'>, now: Date): CompetitionPhase {
@@ -147,5 +154,9 @@ export function toSubmissionView(s: SubmissionRow, showPrivate: boolean): Submis
     runtime: s.runtime,
     hasOutput: s.outputKey !== null,
     inference: s.inference,
+    progress:
+      s.status === 'running' && s.progressDone !== null && s.progressTotal !== null
+        ? { done: s.progressDone, total: s.progressTotal }
+        : null,
   };
 }
