@@ -81,7 +81,11 @@ export type SubmissionView = {
 };
 
 /** A queued submission's place in the scoring queue (1 = next) and its estimated start. */
-export type QueueStanding = { position: number; estimatedStartAt: Date | null; estimateSeconds: number | null };
+export type QueueStanding = {
+  position: number;
+  estimatedStartAt: Date | null;
+  estimateSeconds: number | null;
+};
 
 /** Where a competition stands at `now`. */
 export function phaseOf(c: Pick<CompetitionRow, 'startsAt' | 'endsAt'>, now: Date): CompetitionPhase {
