@@ -1,4 +1,6 @@
 // The team page's markup: members, score chart, finals, and the submissions table with live statuses.
+
+import { standingText } from '../../../core/api/standing.js';
 import type {
   CompetitionView,
   ScorePoint,
@@ -91,9 +93,20 @@ function Details(props: { s: SubmissionView }) {
       </details>
     );
   }
-  if (s.status === 'running') return <span>scoring since {when(s.startedAt)}</span>;
+  if (s.status === 'running')
+    return (
+      <span>
+        {standingText(s)} · scoring since {when(s.startedAt)}
+      </span>
+    );
   if (s.status === 'queued')
-    return <span>waiting for a scorer{s.attempt > 0 && ` (attempt ${s.attempt + 1})`}</span>;
+    return (
+      <span>
+        {standingText(s)}
+        {s.queue?.estimatedStartAt && ` (about ${when(s.queue.estimatedStartAt)})`}
+        {s.attempt > 0 && ` · attempt ${s.attempt + 1}`}
+      </span>
+    );
   return <span class="muted">—</span>;
 }
 
