@@ -20,6 +20,7 @@ import { registerDocs } from './routes/docs.js';
 import { registerHealth } from './routes/health.js';
 import { registerLeaderboard } from './routes/leaderboard.js';
 import { type ApiApp, registerOpenApi } from './routes/openapi.js';
+import { registerShakeup } from './routes/shakeup.js';
 import { registerSubmissions } from './routes/submissions.js';
 import { registerTeams } from './routes/teams.js';
 
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps): ApiApp {
   registerBundlePlans(app, routeDeps);
   registerSubmissions(app, routeDeps);
   registerLeaderboard(app, routeDeps);
+  registerShakeup(app, routeDeps);
   registerHealth(app, routeDeps.ping);
   registerDocs(app, registerOpenApi(app));
   registerPages(app, routeDeps, deps.pages);

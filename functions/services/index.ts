@@ -70,6 +70,15 @@ export {
   failSubmission,
   type ScoreResults,
 } from './results.js';
+export {
+  assertShakeupOpen,
+  SHAKEUP_LEVEL,
+  SHAKEUP_RESAMPLES,
+  SHAKEUP_SEED,
+  type Shakeup,
+  type ShakeupRow,
+  shakeup,
+} from './shakeup.js';
 export { stratifiedSplit } from './split.js';
 export {
   assertBoardVisible,

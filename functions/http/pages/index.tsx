@@ -15,6 +15,7 @@ import type { AppDeps, AppEnv, PageOptions } from '../context.js';
 import { type PageDeps, registerAuth, renderError } from './auth.js';
 import { registerBoard } from './board.js';
 import { registerHome } from './home.js';
+import { registerShakeupPage } from './shakeup.js';
 import { registerSubmissionPage } from './submission.js';
 import { registerTeamPage } from './team.js';
 
@@ -46,6 +47,7 @@ export function registerPages(
   registerBoard(web, pageDeps);
   registerTeamPage(web, pageDeps);
   registerSubmissionPage(web, { ...pageDeps, blobs: deps.blobs });
+  registerShakeupPage(web, { ...pageDeps, blobs: deps.blobs });
   registerAuth(web, pageDeps);
   app.route('/', web);
 }
