@@ -56,7 +56,6 @@ export { nowOf, pingDatabase, type ServiceContext, utcDayStart, type Viewer } fr
 export {
   ESTIMATE_SAMPLE,
   estimateSeconds,
-  queueEstimate,
   queueStandings,
   recordProgress,
   withQueueStandings,

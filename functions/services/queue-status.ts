@@ -1,5 +1,6 @@
 // Where a submission stands: a queued one's place in the scoring queue and estimated start, a running one's progress.
-import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { submissions } from '../db/schema.js';
 import { nowOf, type ServiceContext } from './context.js';
 import type { QueueStanding, SubmissionView } from './views.js';
@@ -11,41 +12,16 @@ export const ESTIMATE_SAMPLE = 20;
 export type QueueEstimate = { medianSeconds: number | null; busy: number };
 
 /**
- * The median of the last {@link ESTIMATE_SAMPLE} scoring durations (`finished_at - started_at` of scored
- * submissions, any competition: they share the queue) and the number of submissions running now (the
- * scorers busy; at least 1 is assumed). Two index reads.
- *
- * @example
- * const { medianSeconds, busy } = await queueEstimate(ctx);
+ * The estimate's sub-queries: the last {@link ESTIMATE_SAMPLE} scoring durations (`finished_at - started_at` of
+ * scored submissions, any competition: they share the queue; a derived table with `seconds`, read through
+ * `submissions_finished_idx`), and the count of submissions running now (the busy scorers).
  */
-export async function queueEstimate(ctx: Pick<ServiceContext, 'db'>): Promise<QueueEstimate> {
-  const recent = ctx.db
-    .select({
-      seconds: sql<number>`extract(epoch from ${submissions.finishedAt} - ${submissions.startedAt})`.as(
-        'seconds',
-      ),
-    })
-    .from(submissions)
-    .where(
-      and(
-        eq(submissions.status, 'scored'),
-        isNotNull(submissions.startedAt),
-        isNotNull(submissions.finishedAt),
-      ),
-    )
-    .orderBy(desc(submissions.finishedAt))
-    .limit(ESTIMATE_SAMPLE)
-    .as('recent');
-  const [[{ median }], [{ busy }]] = await Promise.all([
-    ctx.db
-      .select({ median: sql<number | null>`percentile_cont(0.5) within group (order by ${recent.seconds})` })
-      .from(recent),
-    ctx.db
-      .select({ busy: sql<number>`count(*)::int` })
-      .from(submissions)
-      .where(eq(submissions.status, 'running')),
-  ]);
-  return { medianSeconds: median === null ? null : Math.max(0, Number(median)), busy };
+function estimateParts() {
+  const recent = sql`(select extract(epoch from s.finished_at - s.started_at) as seconds from ${submissions} s
+    where s.status = 'scored' and s.started_at is not null and s.finished_at is not null
+    order by s.finished_at desc limit ${ESTIMATE_SAMPLE})`;
+  const busy = sql`select count(*) from ${submissions} where ${submissions.status} = 'running'`;
+  return [recent, busy] as const;
 }
 
 /**
@@ -76,29 +52,40 @@ export async function queueStandings(
   const queued = rows.filter((r) => r.status === 'queued');
   if (queued.length === 0) return new Map();
   const now = nowOf(ctx);
-  const [estimate, ahead] = await Promise.all([
-    queueEstimate(ctx),
-    Promise.all(
-      queued.map(async (r) => {
-        const [{ n }] = await ctx.db
-          .select({ n: sql<number>`count(*)::int` })
-          .from(submissions)
-          .where(
-            and(
-              eq(submissions.status, 'queued'),
-              sql`(${submissions.createdAt}, ${submissions.id}) < (${r.createdAt.toISOString()}::timestamptz, ${r.id}::uuid)`,
-            ),
-          );
-        return n;
-      }),
-    ),
-  ]);
+  // One statement: each one's count of queued submissions ahead, with the estimate's two numbers beside.
+  const q = alias(submissions, 'q');
+  const [recent, busy] = estimateParts();
+  const found = await ctx.db
+    .select({
+      id: q.id,
+      ahead: sql<number>`(select count(*) from ${submissions} s where s.status = 'queued'
+        and (s.created_at, s.id) < (q.created_at, q.id))::int`,
+      median: sql<
+        number | null
+      >`(select percentile_cont(0.5) within group (order by r.seconds) from ${recent} r)`,
+      busy: sql<number>`(${busy})::int`,
+    })
+    .from(q)
+    .where(
+      inArray(
+        q.id,
+        queued.map((r) => r.id),
+      ),
+    );
+  const aheadOf = new Map(found.map((r) => [r.id, r.ahead]));
+  const first = found[0];
+  const estimate: QueueEstimate = {
+    medianSeconds: first?.median === null || first === undefined ? null : Math.max(0, Number(first.median)),
+    busy: first?.busy ?? 0,
+  };
   return new Map(
-    queued.map((r, i) => {
-      const position = ahead[i] + 1;
+    queued.flatMap((r) => {
+      const ahead = aheadOf.get(r.id);
+      if (ahead === undefined) return [];
+      const position = ahead + 1;
       const seconds = estimateSeconds(estimate, position);
       const estimatedStartAt = seconds === null ? null : new Date(now.getTime() + seconds * 1000);
-      return [r.id, { position, estimatedStartAt, estimateSeconds: seconds }];
+      return [[r.id, { position, estimatedStartAt, estimateSeconds: seconds }]];
     }),
   );
 }
