@@ -10,6 +10,7 @@ export const COMPETITION_DEFAULTS = {
   splitSeed: 1,
   hideTestImages: false,
   submissionKinds: ['bundle'] as readonly SubmissionKind[],
+  autoFinals: true,
 } as const;
 
 /** What a competition accepts: one or both kinds, each once. */
@@ -39,6 +40,12 @@ export const competitionFields = {
     .optional()
     .describe(`default ${COMPETITION_DEFAULTS.dailyLimit}`),
   finals: z.number().int().min(1).max(100).optional().describe(`default ${COMPETITION_DEFAULTS.finals}`),
+  autoFinals: z
+    .boolean()
+    .optional()
+    .describe(
+      `a team that selected no finals has its best \`finals\` public submissions count (default ${COMPETITION_DEFAULTS.autoFinals})`,
+    ),
   publicFraction: z
     .number()
     .gt(0)
@@ -71,7 +78,7 @@ export const competitionFields = {
 /** The numeric fields, which a multipart form sends as text. */
 export const NUMERIC_COMPETITION_FIELDS = ['dailyLimit', 'finals', 'publicFraction', 'splitSeed'] as const;
 /** The boolean fields, which a multipart form sends as the text `true` or `false`. */
-export const BOOLEAN_COMPETITION_FIELDS = ['hideTestImages'] as const;
+export const BOOLEAN_COMPETITION_FIELDS = ['hideTestImages', 'autoFinals'] as const;
 
 /** The list fields, which a multipart form sends as comma-separated text (`bundle,predictions`). */
 export const LIST_COMPETITION_FIELDS = ['submissionKinds'] as const;
@@ -113,6 +120,7 @@ export const competitionJson = z.object({
   phase: phaseSchema,
   dailyLimit: z.number().int(),
   finals: z.number().int(),
+  autoFinals: z.boolean().describe('without a selection, the best `finals` public submissions count'),
   publicFraction: z.number(),
   testItems: z.object({ public: z.number().int(), private: z.number().int() }),
   hideTestImages: z

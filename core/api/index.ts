@@ -7,5 +7,7 @@ export * from './errors.js';
 export * from './health.js';
 export * from './host.js';
 export * from './leaderboard.js';
+export * from './shakeup.js';
+export * from './standing.js';
 export * from './submissions.js';
 export * from './teams.js';

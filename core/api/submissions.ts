@@ -1,6 +1,7 @@
 // Submissions on the wire: trigger and final-selection bodies, the Idempotency-Key, the submission as shown.
 import { z } from 'zod';
 import { isoDate, pageInfo, pageQuery, scoreSchema, submissionKindSchema } from './common.js';
+import { progressJson, queueStandingJson } from './standing.js';
 
 /** Body of `POST /api/competitions/:slug/submissions`. */
 export const triggerBody = z.strictObject({ bundleId: z.uuid() });
@@ -94,6 +95,8 @@ export const submissionJson = z.object({
     .nullable()
     .optional()
     .describe('the scores before the host replaced the labels and rescored this submission'),
+  queue: queueStandingJson.nullable().optional(),
+  progress: progressJson.nullable().optional(),
 });
 /** A submission as a client sees it. */
 export type ApiSubmission = z.infer<typeof submissionJson>;

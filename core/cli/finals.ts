@@ -9,8 +9,9 @@ const usage = `Usage: sketchboard finals SLUG [--select ID ...] [--unselect ID .
 
 Without flags, lists the team's submissions in SLUG with status, scores and the final flag. With
 flags, selects or unselects final submissions first (scored ones, before the end; at most the
-competition's number of finals), then lists. The private leaderboard uses the best selected final,
-else the best public submission.
+competition's number of finals), then lists. The private leaderboard uses the best selected final;
+with none selected, the best of your top public submissions (as many as the finals; unless the host
+turned that off).
 
   --select ID         mark a submission as final (repeatable)
   --unselect ID       unmark it (repeatable; unselects run first)

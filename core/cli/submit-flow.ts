@@ -5,6 +5,7 @@ import {
   type ApiSubmission,
   BOARD_PAGE,
   inferenceSummary,
+  standingText,
   type UploadedBundle,
 } from '../api/index.js';
 import { formatBytes } from '../bundle/limits.js';
@@ -62,8 +63,10 @@ export type SubmitOutcome = {
 const short = (id: string) => id.slice(0, 8);
 const pct = (s: NonNullable<ApiSubmission['public']>) => `${s.accuracy.toFixed(4)} (${s.correct}/${s.total})`;
 
-function statusText(s: ApiSubmission): string {
-  return s.attempt > 1 ? `${s.status}, attempt ${s.attempt}` : s.status;
+/** "queued, 3rd in line, starts in about 2 min" / "running, 4,200 / 10,000 images" (and the attempt after a retry). */
+export function statusText(s: ApiSubmission): string {
+  const line = standingText(s) ?? s.status;
+  return s.attempt > 1 ? `${line} (attempt ${s.attempt})` : line;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import {
   type ApiCompetition,
   type ApiLeaderboard,
+  type ApiShakeup,
   type ApiSubmission,
   bundleResponse,
   competitionResponse,
@@ -12,6 +13,7 @@ import {
   planResponse,
   type Registration,
   type Split,
+  shakeupResponse,
   submissionListResponse,
   submissionResponse,
   triggerResponse,
@@ -261,6 +263,11 @@ export class SketchboardClient {
     // `fresh`: revalidate with the origin (Cache-Control: no-cache), e.g. right after one's own score.
     const init = opts.fresh ? { headers: { 'cache-control': 'no-cache' } } : {};
     return this.json(leaderboardResponse, path, init, `${split} leaderboard`);
+  }
+
+  /** `GET /api/competitions/:slug/shakeup` (after the end): public → private rank with bootstrap intervals. */
+  async shakeup(slug: string): Promise<ApiShakeup> {
+    return this.json(shakeupResponse, `/api/competitions/${seg(slug)}/shakeup`, {}, 'shake-up');
   }
 
   /** The same standings as CSV (`Accept: text/csv`), as the server writes them. */

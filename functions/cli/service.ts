@@ -7,6 +7,7 @@ import { type Database, openDatabase } from '../db/client.js';
 import { apiConfigFromEnv } from '../http/app.js';
 import { type RunningServer, startServer } from '../http/server.js';
 import { type JobQueue, startQueue } from '../queue/queue.js';
+import { startSweeper } from '../scorer/sweeper.js';
 import { type RunningScorer, startScorer } from '../scorer/worker.js';
 import type { ServiceContext } from '../services/context.js';
 import type { BlobStore } from '../storage/blob.js';
@@ -60,6 +61,8 @@ export async function startService(env: Env, opts: ServiceOptions = {}): Promise
       hostToken: hostToken.token,
       maxActiveSubmissions: env.maxActiveSubmissions,
     };
+    // Submissions left `running` past every limit (a lost job, a killed one-shot scorer) are failed, not kept.
+    cleanups.push(startSweeper(services, { timeoutSeconds: env.scorer.timeoutSeconds }));
     const wantDemo = opts.demo ?? env.databaseUrl === undefined;
     const demo = wantDemo ? await ensureDemoCompetition(services, env, blobs) : null;
     const server: RunningServer = await startServer({

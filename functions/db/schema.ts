@@ -76,6 +76,8 @@ export const competitions = pgTable('competitions', {
     .$type<SubmissionKind[]>()
     .notNull()
     .default([...COMPETITION_DEFAULTS.submissionKinds]),
+  /** A team that selected no finals has its best `finals` public submissions count for the private board. */
+  autoFinals: boolean('auto_finals').notNull().default(COMPETITION_DEFAULTS.autoFinals),
   publicFraction: doublePrecision('public_fraction').notNull(),
   splitSeed: integer('split_seed').notNull(),
   datasetSha256: text('dataset_sha256').notNull(),
@@ -182,12 +184,21 @@ export const submissions = pgTable(
     disqualifiedReason: text('disqualified_reason'),
     /** The scores before the last label replacement rescored this submission (null: never rescored). */
     previousScores: jsonb('previous_scores').$type<PreviousScores>(),
+    /** Images inferred so far of `progress_total` while running (written at most once a second, and at the end). */
+    progressDone: integer('progress_done'),
+    progressTotal: integer('progress_total'),
     createdAt: ts('created_at').notNull().defaultNow(),
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),
   },
   (t) => [
     uniqueIndex('submissions_team_idempotency_idx').on(t.teamId, t.idempotencyKey),
+    /** The queue as claimed (creation order; services/queue-status.ts): positions and busy scorers count over this. */
+    index('submissions_active_idx')
+      .on(t.status, t.createdAt, t.id)
+      .where(sql`${t.status} in ('queued', 'running')`),
+    /** The latest scoring durations, for a queued submission's estimated start. */
+    index('submissions_finished_idx').on(t.finishedAt).where(sql`${t.status} = 'scored'`),
     index('submissions_team_created_idx').on(t.teamId, t.createdAt),
     index('submissions_leaderboard_idx').on(t.competitionId, t.status, t.teamId),
     check('submissions_status_check', sql`${t.status} in ('queued', 'running', 'scored', 'failed')`),

@@ -22,6 +22,7 @@ import { registerHealth } from './routes/health.js';
 import { registerHostRoutes } from './routes/host.js';
 import { registerLeaderboard } from './routes/leaderboard.js';
 import { type ApiApp, registerOpenApi } from './routes/openapi.js';
+import { registerShakeup } from './routes/shakeup.js';
 import { registerSubmissions } from './routes/submissions.js';
 import { registerTeams } from './routes/teams.js';
 
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps): ApiApp {
   registerSubmissions(app, routeDeps);
   registerLeaderboard(app, routeDeps);
   registerHostRoutes(app, routeDeps);
+  registerShakeup(app, routeDeps);
   registerHealth(app, routeDeps.ping);
   registerDocs(app, registerOpenApi(app));
   registerPages(app, routeDeps, deps.pages);

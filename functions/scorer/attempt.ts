@@ -17,6 +17,7 @@ import { materializeIndexed } from '../storage/bundle-files.js';
 import { memberAccuracy, splitAccuracy } from './accuracy.js';
 import { planLeaves, runCached, type ScorerCache } from './cached-run.js';
 import { InfraError, infraFailure, type RunFailure } from './failures.js';
+import { progressWriter } from './progress.js';
 import { RunnerChild } from './sandbox/child.js';
 import type { RunnerPool } from './sandbox/pool.js';
 import type { RunOptions } from './sandbox/protocol.js';
@@ -144,6 +145,7 @@ export async function scoreAttempt(deps: ScorerDeps, input: AttemptInput): Promi
   const takeChild = () =>
     (child ??= deps.pool ? deps.pool.take() : new RunnerChild({ memoryMb: deps.limits.memoryMb }));
   if (plan.needsRunner) takeChild();
+  const progress = progressWriter(ctx, claim);
   try {
     try {
       const key = await loadAnswerKey(ctx, claim.competition.id);
@@ -161,7 +163,12 @@ export async function scoreAttempt(deps: ScorerDeps, input: AttemptInput): Promi
         child: takeChild,
         checkImages: () => checkImages(images),
         ...deps.hooks,
+        onProgress: (done, total) => {
+          progress.report(done, total);
+          deps.hooks?.onProgress?.(done, total);
+        },
       });
+      await progress.flush(); // the last count lands before the result
       if (!run.ok) {
         if (run.failure.isInfra) throw new InfraError(run.failure.detail || run.failure.message);
         log.info('bundle failed', {
@@ -229,6 +236,7 @@ export async function scoreAttempt(deps: ScorerDeps, input: AttemptInput): Promi
     if (output) await deps.blobs.delete(output).catch(() => {});
     return { status: 'stale', submissionId };
   } finally {
+    await progress.flush();
     child?.kill();
     await rm(workDir, { recursive: true, force: true }).catch(() => {});
   }

@@ -47,7 +47,15 @@ export async function claimSubmission(
   if (attempt !== undefined) claimable.push(lt(submissions.attempt, attempt));
   const [row] = await ctx.db
     .update(submissions)
-    .set({ status: 'running', attempt: next, leaseToken, startedAt: nowOf(ctx), finishedAt: null })
+    .set({
+      status: 'running',
+      attempt: next,
+      leaseToken,
+      startedAt: nowOf(ctx),
+      finishedAt: null,
+      progressDone: null,
+      progressTotal: null,
+    })
     .where(and(...claimable))
     .returning();
   if (!row) {

@@ -21,6 +21,8 @@ export type NewCompetition = {
   startsAt?: Date;
   dailyLimit?: number;
   finals?: number;
+  /** Default COMPETITION_DEFAULTS.autoFinals (true). */
+  autoFinals?: boolean;
   publicFraction?: number;
   splitSeed?: number;
   /** What teams may submit (default `['bundle']`): one or both kinds, each once. */
@@ -105,6 +107,7 @@ export async function createCompetition(
           endsAt: input.endsAt,
           dailyLimit,
           finals,
+          autoFinals: input.autoFinals ?? COMPETITION_DEFAULTS.autoFinals,
           publicFraction,
           splitSeed,
           submissionKinds,

@@ -27,6 +27,9 @@
 //               failSubmission(ctx, id, leaseToken, Failure) → SubmissionView   (StaleLeaseError if stale)
 //               abandonSubmission(ctx, id, message?) → boolean                  (dead-letter queue)
 //               drainDeadLetters(ctx, queue) → number       (abandons every dead-lettered job's submission)
+// queue-status  queueStandings(ctx, rows) → Map<id, { position, estimatedStartAt, estimateSeconds }>
+//               recordProgress(ctx, id, leaseToken, done, total) → boolean   (the scorer, throttled)
+// sweep         failStuckSubmissions(ctx, { olderThanSeconds, limitSeconds }) → the submissions it failed
 //
 // Scorer loop (functions/scorer/worker.ts): boss.work(SCORE_QUEUE, async ([job]) => { const claim = await
 // claimSubmission(ctx, job.data.submissionId, attemptOf(job)); if (!claim) return; ... then
@@ -51,6 +54,13 @@ export {
 } from './competitions.js';
 export { nowOf, pingDatabase, type ServiceContext, utcDayStart, type Viewer } from './context.js';
 export {
+  ESTIMATE_SAMPLE,
+  estimateSeconds,
+  queueStandings,
+  recordProgress,
+  withQueueStandings,
+} from './queue-status.js';
+export {
   abandonSubmission,
   type Count,
   completeSubmission,
@@ -59,6 +69,15 @@ export {
   failSubmission,
   type ScoreResults,
 } from './results.js';
+export {
+  assertShakeupOpen,
+  SHAKEUP_LEVEL,
+  SHAKEUP_RESAMPLES,
+  SHAKEUP_SEED,
+  type Shakeup,
+  type ShakeupRow,
+  shakeup,
+} from './shakeup.js';
 export { stratifiedSplit } from './split.js';
 export {
   assertBoardVisible,
@@ -81,6 +100,7 @@ export {
   type TriggerInput,
   triggerSubmission,
 } from './submissions.js';
+export { failStuckSubmissions, type SweptSubmission, TIMEOUT_CODE } from './sweep.js';
 export { bundleNames, type ScorePoint, scoreHistory } from './team-history.js';
 export {
   authenticate,
@@ -96,6 +116,7 @@ export type {
   BundleView,
   CompetitionPhase,
   CompetitionView,
+  QueueStanding,
   Score,
   SubmissionView,
   TeamIdentity,

@@ -9,8 +9,9 @@ import type { ServiceContext } from './context.js';
 /**
  * The standings of the submissions `where` selects, as rows of the `standings` table. The rules:
  * - public: the team's best public accuracy among its scored submissions;
- * - private: the best private accuracy among its selected finals, or, without finals, the private
- *   accuracy of its best public submission;
+ * - private: the best private accuracy among its selected finals; a team that selected none has its best
+ *   `finals` public submissions (ties: the earlier) count instead when the competition's `auto_finals` is on
+ *   (Kaggle's rule), and no private row when it is off;
  * - ties go to the earlier submission, then the smaller id;
  * - a disqualified submission, and every submission of a disqualified team, is never chosen;
  * - `submissions` counts those that count (infrastructure failures excluded), `last_submission_at` the
@@ -32,15 +33,19 @@ function standingsOf(where: SQL) {
       from ${submissions} s
       where ${scored}
       order by s.team_id, s.public_accuracy desc nulls last, s.created_at, s.id
-    ), priv as (
-      select distinct on (s.team_id) s.competition_id, s.team_id, s.id,
-        coalesce(s.private_accuracy, 0) as score, s.created_at
+    ), ranked as (
+      select s.competition_id, s.team_id, s.id, s.private_accuracy, s.created_at, s.selected_final,
+        bool_or(s.selected_final) over (partition by s.team_id) as has_finals,
+        row_number() over (partition by s.team_id
+          order by s.public_accuracy desc nulls last, s.created_at, s.id) as public_rank
       from ${submissions} s
       where ${scored}
-      order by s.team_id, s.selected_final desc,
-        case when s.selected_final then s.private_accuracy end desc nulls last,
-        case when s.selected_final then null else s.public_accuracy end desc nulls last,
-        s.created_at, s.id
+    ), priv as (
+      select distinct on (r.team_id) r.competition_id, r.team_id, r.id,
+        coalesce(r.private_accuracy, 0) as score, r.created_at
+      from ranked r join ${competitions} k on k.id = r.competition_id
+      where r.selected_final or (not r.has_finals and k.auto_finals and r.public_rank <= k.finals)
+      order by r.team_id, r.private_accuracy desc nulls last, r.created_at, r.id
     )
     select b.competition_id, 'public', b.team_id, b.id, b.score, b.created_at, c.n, c.last
       from pub b join counted c on c.team_id = b.team_id

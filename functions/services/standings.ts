@@ -96,8 +96,8 @@ const ROW_FIELDS = {
 /**
  * One page of a competition's standings, read from the kept `standings` rows (one range scan of
  * `standings_board_idx` plus a count). Public: each team's best public accuracy. Private: the best private
- * accuracy among the team's selected finals, or, without finals, the private accuracy of its best public
- * submission. Ties go to the earlier submission. The private board is `forbidden` before the end unless
+ * accuracy among the team's selected finals, or, without a selection and with `autoFinals` on, among its best
+ * `finals` public submissions (standings-keep.ts). Ties go to the earlier submission. The private board is `forbidden` before the end unless
  * `asHost`. Teams without a scored submission are not ranked. Default page: the first 100 rows.
  *
  * @example

@@ -6,6 +6,7 @@ import { bundles, competitions, type SubmissionRow, submissions, teams } from '.
 import { admit, assertAccepts, checkIdempotencyKey, earlierSubmission, lockTeam } from './admission.js';
 import { isUuid, nowOf, type ServiceContext, type Viewer } from './context.js';
 import { ServiceError } from './errors.js';
+import { withQueueStandings } from './queue-status.js';
 import { keepTeamStanding } from './standings-keep.js';
 import { phaseOf, type SubmissionView, toSubmissionView } from './views.js';
 
@@ -130,7 +131,11 @@ export async function listSubmissions(
   ]);
   if (!head) return { total: 0, limit, offset, submissions: [] };
   const visible = phaseOf(head, nowOf(ctx)) === 'ended';
-  return { total: head.total, limit, offset, submissions: rows.map((row) => toSubmissionView(row, visible)) };
+  const views = await withQueueStandings(
+    ctx,
+    rows.map((row) => toSubmissionView(row, visible)),
+  );
+  return { total: head.total, limit, offset, submissions: views };
 }
 
 /**
@@ -145,7 +150,10 @@ export async function getSubmission(
   viewer: Viewer,
 ): Promise<SubmissionView> {
   const row = await visibleRow(ctx, id, viewer);
-  return toSubmissionView(row, await showPrivate(ctx, row.competitionId, viewer));
+  const [view] = await withQueueStandings(ctx, [
+    toSubmissionView(row, await showPrivate(ctx, row.competitionId, viewer)),
+  ]);
+  return view;
 }
 
 /**

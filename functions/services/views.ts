@@ -25,6 +25,8 @@ export type CompetitionView = {
   phase: CompetitionPhase;
   dailyLimit: number;
   finals: number;
+  /** Without a selection, a team's best `finals` public submissions count for the private board. */
+  autoFinals: boolean;
   publicFraction: number;
   testItems: { public: number; private: number };
   /** A bundle-only competition: participants get no test images. */
@@ -107,6 +109,17 @@ export type SubmissionView = {
   disqualification: Disqualification | null;
   /** The scores before the last label replacement rescored it; `private` withheld as the current one is. */
   previousScores: { public: Score; private: Score | null; replacedAt: Date } | null;
+  /** Queued only, where the reader asked for it (services/queue-status.ts): place in the queue and estimated start. */
+  queue?: QueueStanding | null;
+  /** Running only: images done of the total, as the scorer last wrote them. */
+  progress: { done: number; total: number } | null;
+};
+
+/** A queued submission's place in the scoring queue (1 = next) and its estimated start. */
+export type QueueStanding = {
+  position: number;
+  estimatedStartAt: Date | null;
+  estimateSeconds: number | null;
 };
 
 /** Where a competition stands at `now`. */
@@ -126,6 +139,7 @@ export function toCompetitionView(c: CompetitionRow, now: Date): CompetitionView
     phase: phaseOf(c, now),
     dailyLimit: c.dailyLimit,
     finals: c.finals,
+    autoFinals: c.autoFinals,
     publicFraction: c.publicFraction,
     testItems: { public: c.publicItems, private: c.privateItems },
     hideTestImages: c.hideTestImages,
@@ -208,5 +222,9 @@ export function toSubmissionView(s: SubmissionRow, showPrivate: boolean): Submis
     inference: s.inference,
     disqualification: disqualificationOf(s),
     previousScores: previousOf(s.previousScores, showPrivate),
+    progress:
+      s.status === 'running' && s.progressDone !== null && s.progressTotal !== null
+        ? { done: s.progressDone, total: s.progressTotal }
+        : null,
   };
 }

@@ -254,8 +254,8 @@ describe.each(drivers())('scoring and standings over %s', (driver) => {
     const a1 = await scored(a.teamId, a.bundleId, 8, 6);
     await scored(a.teamId, a.bundleId, 9, 5); // A's best public, earlier than B's 9
     await scored(b, bb, 9, 7);
-    await scored(c, cb, 7, 9); // C's best public → its private without finals
-    await scored(c, cb, 6, 10); // better private, but neither final nor best public
+    await scored(c, cb, 7, 9); // C's best public
+    await scored(c, cb, 6, 10); // C's second best public: with no finals selected, the best of its top 2 counts
     await selectFinal(ctx, a.teamId, a1, true); // A's private comes from this final
     await abandonSubmission(ctx, (await triggerSubmission(ctx, { teamId: b, bundleId: bb })).submission.id);
     t.clock.advance(60_000);
@@ -277,7 +277,7 @@ describe.each(drivers())('scoring and standings over %s', (driver) => {
     await expect(leaderboard(ctx, seeded.slug, 'private')).rejects.toSatisfy(code('forbidden'));
     const hostView = await leaderboard(ctx, seeded.slug, 'private', { asHost: true });
     expect(hostView.rows.map((r) => [r.team, r.score])).toEqual([
-      ['Team C', 0.9],
+      ['Team C', 1],
       ['Team B', 0.7],
       ['Team A', 0.6],
     ]);

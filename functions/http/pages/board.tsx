@@ -85,7 +85,7 @@ function Standings(props: BoardProps) {
         <caption>
           {split === 'public'
             ? 'Public leaderboard: each team’s best public score'
-            : 'Private leaderboard: best selected final (else best public submission) on the private split'}
+            : 'Private leaderboard: best selected final (without a selection, the best of the team’s top public submissions) on the private split'}
         </caption>
         <thead>
           <tr>

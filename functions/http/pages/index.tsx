@@ -18,6 +18,7 @@ import { registerCompetitionTabs } from './competition-tabs.js';
 import { registerDataPage } from './data.js';
 import { registerHome } from './home.js';
 import { registerHostPage } from './host-page.js';
+import { registerShakeupPage } from './shakeup.js';
 import { registerSubmissionPage } from './submission.js';
 import { registerTeamPage } from './team.js';
 
@@ -55,6 +56,7 @@ export function registerPages(
   registerHostPage(web, { ...pageDeps, blobs: deps.blobs });
   registerTeamPage(web, pageDeps);
   registerSubmissionPage(web, { ...pageDeps, blobs: deps.blobs });
+  registerShakeupPage(web, { ...pageDeps, blobs: deps.blobs });
   registerAuth(web, pageDeps);
   app.route('/', web);
 }

@@ -1,4 +1,6 @@
 // The team page's markup: members, score chart, finals, and the submissions table with live statuses.
+
+import { standingText } from '../../../core/api/standing.js';
 import type {
   CompetitionView,
   ScorePoint,
@@ -92,9 +94,20 @@ function Details(props: { s: SubmissionView }) {
       </details>
     );
   }
-  if (s.status === 'running') return <span>scoring since {when(s.startedAt)}</span>;
+  if (s.status === 'running')
+    return (
+      <span>
+        {standingText(s)} · scoring since {when(s.startedAt)}
+      </span>
+    );
   if (s.status === 'queued')
-    return <span>waiting for a scorer{s.attempt > 0 && ` (attempt ${s.attempt + 1})`}</span>;
+    return (
+      <span>
+        {standingText(s)}
+        {s.queue?.estimatedStartAt && ` (about ${when(s.queue.estimatedStartAt)})`}
+        {s.attempt > 0 && ` · attempt ${s.attempt + 1}`}
+      </span>
+    );
   return <span class="muted">—</span>;
 }
 
@@ -230,7 +243,11 @@ export function TeamPage(props: TeamPageProps) {
       <p>
         {finals} of {c.finals} selected.{' '}
         {c.phase === 'open'
-          ? 'The private leaderboard uses the best of your finals; with none, your best public submission.'
+          ? `The private leaderboard uses the best of your finals; ${
+              c.autoFinals
+                ? `with none selected, the best of your ${c.finals} best public submissions.`
+                : 'with none selected, you are not on it (the host turned automatic finals off).'
+            }`
           : c.phase === 'ended'
             ? 'The competition has ended; finals are locked.'
             : 'Finals can be chosen once the competition opens.'}

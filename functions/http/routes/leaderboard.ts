@@ -40,8 +40,8 @@ export const leaderboardRoute = apiRoute('any-or-host', {
   path: '/api/competitions/{slug}/leaderboard',
   summary: 'Standings',
   description:
-    'Public: best public submission per team. Private: best of the selected finals, else the best public ' +
-    'submission. Ties go to the earlier submission. Send `Accept: text/csv` for CSV (members joined by "; "). ' +
+    'Public: best public submission per team. Private: best of the selected finals; a team that selected ' +
+    'none has its best `finals` public submissions count, unless the host turned `autoFinals` off. Ties go to the earlier submission. Send `Accept: text/csv` for CSV (members joined by "; "). ' +
     'Pages of `limit` rows (default 100, at most 1,000) from `offset`; `total` counts every ranked team. ' +
     'A strong `ETag` follows the board version: send it back in `If-None-Match` for a 304.',
   tags: ['leaderboard'],
