@@ -79,21 +79,27 @@ export function assertAccepts(
 }
 
 /**
- * Admits one more submission of `kind` for a team whose row the transaction holds locked: the competition
- * takes the kind and is open, and today's (UTC) submissions that count — queued, running, scored, and
+ * Admits one more submission of `kind` for a team whose row the transaction holds locked: the team is not
+ * disqualified (`forbidden`, with the host's reason), the competition takes the kind and is open, and today's (UTC) submissions that count — queued, running, scored, and
  * failed ones not caused by infrastructure — are under the daily limit (`limit_exceeded`). Returns how many
  * of the team's submissions are queued or running (the bundle path caps them).
  *
  * @example
- * const { active } = await admit(tx, competition, team.id, 'bundle', now);
+ * const { active } = await admit(tx, competition, team, 'bundle', now);
  */
 export async function admit(
   tx: Tx,
   competition: CompetitionRow,
-  teamId: string,
+  team: Pick<TeamRow, 'id' | 'disqualifiedAt' | 'disqualifiedReason'>,
   kind: SubmissionKind,
   now: Date,
 ): Promise<{ active: number }> {
+  if (team.disqualifiedAt !== null) {
+    throw new ServiceError(
+      'forbidden',
+      `this team is disqualified and cannot submit: ${team.disqualifiedReason ?? 'no reason given'}`,
+    );
+  }
   assertAccepts(competition, kind, now);
   const [usage] = await tx
     .select({
@@ -102,7 +108,7 @@ export async function admit(
       active: sql<number>`(count(*) filter (where ${submissions.status} in ('queued', 'running')))::int`,
     })
     .from(submissions)
-    .where(eq(submissions.teamId, teamId));
+    .where(eq(submissions.teamId, team.id));
   if (usage.today >= competition.dailyLimit) {
     throw new ServiceError(
       'limit_exceeded',

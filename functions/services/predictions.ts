@@ -53,7 +53,7 @@ export async function recordPredictions(
       if (!same) throw new ServiceError('conflict', 'this Idempotency-Key was used for another submission');
       return { submission: toSubmissionView(earlier, false), created: false };
     }
-    await admit(tx, competition, team.id, 'predictions', now);
+    await admit(tx, competition, team, 'predictions', now);
     const [row] = await tx
       .insert(submissions)
       .values({

@@ -49,7 +49,7 @@ export async function triggerSubmission(
           .where(and(eq(bundles.id, input.bundleId), eq(bundles.teamId, team.id)))
       : [];
     if (!bundle) throw new ServiceError('not_found', `no bundle ${input.bundleId}`);
-    const { active } = await admit(tx, competition, team.id, 'bundle', now);
+    const { active } = await admit(tx, competition, team, 'bundle', now);
     if (active >= ctx.maxActiveSubmissions) {
       throw new ServiceError(
         'limit_exceeded',

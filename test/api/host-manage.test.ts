@@ -18,6 +18,7 @@ import {
   type Reply,
   registerTeam,
   submitAndScore,
+  trigger,
   uploadGood,
 } from './flow.js';
 
@@ -183,6 +184,10 @@ describe.each(drivers())('host management routes over %s', (driver) => {
     ]);
     const teamPage = await call(h, 'GET', `/c/${s}/team`, { headers: { Cookie: `sb_session=${a.token}` } });
     expect(teamPage.text).toContain('two accounts');
+    // A disqualified team cannot submit again (bundle or prediction file): 403 naming the reason.
+    h.clock.advance(60_000);
+    const again = await trigger(h, s, a.token, await uploadGood(h, s, a.token, 2));
+    expect(expectError(again, 403, 'forbidden')).toMatch(/disqualified.*two accounts/);
 
     expect(
       (await call(h, 'POST', `/api/competitions/${s}/teams/${a.id}/requalify`, { headers: HOST })).status,
