@@ -14,9 +14,10 @@ export const updateCompetitionBody = z
     endsAt: isoDate.optional(),
     dailyLimit: competitionFields.dailyLimit,
     finals: competitionFields.finals,
+    autoFinals: competitionFields.autoFinals,
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), {
-    message: 'name at least one of title, description, rules, endsAt, dailyLimit, finals',
+    message: 'name at least one of title, description, rules, endsAt, dailyLimit, finals, autoFinals',
   });
 export type UpdateCompetitionBody = z.input<typeof updateCompetitionBody>;
 

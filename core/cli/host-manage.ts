@@ -41,7 +41,17 @@ const UPDATE_OPTIONS = {
   'ends-at': { type: 'string' },
   'daily-limit': { type: 'string' },
   finals: { type: 'string' },
+  'auto-finals': { type: 'string' },
 } as const;
+
+/** `on` / `off` (also true/false, yes/no) → a boolean; absent → undefined; anything else a usage error. */
+function onOff(v: unknown, flag: string): boolean | undefined {
+  if (v === undefined) return undefined;
+  const s = String(v).toLowerCase();
+  if (['on', 'true', 'yes'].includes(s)) return true;
+  if (['off', 'false', 'no'].includes(s)) return false;
+  throw new UsageError(`--${flag}: on or off, not "${String(v)}"`);
+}
 
 /** The management sub-verbs, by name. */
 export const MANAGE_VERBS: Record<string, HostVerb> = {
@@ -81,8 +91,9 @@ export const MANAGE_VERBS: Record<string, HostVerb> = {
   },
   update: {
     synopsis:
-      'update SLUG [--title T] [--description-file F] [--rules-file F] [--ends-at ISO] [--daily-limit N] [--finals N]',
-    summary: 'change the title, the markdown description or rules, the end, the daily limit or the finals',
+      'update SLUG [--title T] [--description-file F] [--rules-file F] [--ends-at ISO] [--daily-limit N] [--finals N] [--auto-finals on|off]',
+    summary:
+      'change the title, the markdown description or rules, the end, the daily limit or the finals rule',
     options: UPDATE_OPTIONS,
     async run({ client, positionals, say }, v) {
       const slug = oneArgument(positionals, 'SLUG (the competition)');
@@ -93,6 +104,7 @@ export const MANAGE_VERBS: Record<string, HostVerb> = {
         endsAt: text(v['ends-at']),
         dailyLimit: int(v['daily-limit'], 'daily-limit', 1),
         finals: int(v.finals, 'finals', 1),
+        autoFinals: onOff(v['auto-finals'], 'auto-finals'),
       };
       const changed = Object.entries(body)
         .filter(([, x]) => x !== undefined)

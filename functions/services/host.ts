@@ -22,10 +22,12 @@ export type CompetitionUpdate = {
   endsAt?: Date;
   dailyLimit?: number;
   finals?: number;
+  /** Kaggle's rule: a team with no selected finals has its best `finals` public submissions count. */
+  autoFinals?: boolean;
 };
 
 /** The fields the boards (HTML header, phase, finals rule) show: changing one raises the board version. */
-const BOARD_FIELDS = ['title', 'endsAt', 'dailyLimit', 'finals'] as const;
+const BOARD_FIELDS = ['title', 'endsAt', 'dailyLimit', 'finals', 'autoFinals'] as const;
 
 const same = (a: unknown, b: unknown) =>
   a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
@@ -33,7 +35,7 @@ const same = (a: unknown, b: unknown) =>
 /**
  * Updates a competition's title, markdown, end, daily limit or finals. A change to what the boards show
  * (title, end, daily limit, finals) raises the board version in the same statement; a change of `finals`
- * rebuilds the standings (the private board's rule depends on it). Refuses (`conflict`) fewer finals than a
+ * or `autoFinals` rebuilds the standings (the private board's rule depends on them). Refuses (`conflict`) fewer finals than a
  * team has selected, and (`invalid_argument`) an end not after the start.
  *
  * @example
@@ -81,7 +83,7 @@ export async function updateCompetition(
       .set({ ...set, ...(boardChanged ? { boardVersion: sql`${competitions.boardVersion} + 1` } : {}) })
       .where(eq(competitions.id, row.id))
       .returning();
-    if (set.finals !== undefined) await rebuildStandingsIn(tx, row.id);
+    if (set.finals !== undefined || set.autoFinals !== undefined) await rebuildStandingsIn(tx, row.id);
     const [latest] = await tx.select().from(competitions).where(eq(competitions.id, row.id));
     return { competition: toCompetitionView(latest ?? updated, now), boardChanged };
   });

@@ -78,6 +78,12 @@ describe('sketchboard host management against a real server', () => {
     expect([nothing.code, nothing.err]).toEqual([2, expect.stringMatching(/nothing to update/)]);
     const refused = await host(['update', SLUG, '--daily-limit', '0']);
     expect(refused.code).toBe(2);
+    expect(await h.host.competition(SLUG)).toMatchObject({ autoFinals: true });
+    const off = await host(['update', SLUG, '--auto-finals', 'off']);
+    expect(off.out).toMatch(/\(autoFinals\)/);
+    expect(await h.host.competition(SLUG)).toMatchObject({ autoFinals: false });
+    const bad = await host(['update', SLUG, '--auto-finals', 'maybe']);
+    expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/--auto-finals: on or off/)]);
   }, 120_000);
 
   it('disqualifies a team by name and relabels: rescored counts and per-team old → new best', async () => {
