@@ -6,6 +6,7 @@ import { type DataContext, type DataListing, listDataFiles } from '../../service
 import { type CompetitionView, getCompetition } from '../../services/index.js';
 import type { AppEnv } from '../context.js';
 import { headerOf, type PageDeps } from './auth.js';
+import { CompetitionTabs } from './competition-tabs.js';
 import { type HeaderInfo, Layout, sendPage } from './layout.js';
 import { readSession } from './session.js';
 
@@ -25,10 +26,8 @@ export function DataPage(props: DataPageProps) {
   const slug = encodeURIComponent(c.slug);
   return (
     <Layout title={`Data · ${c.title}`} header={props.header}>
-      <p>
-        <a href={`/c/${slug}`}>← {c.title}</a>
-      </p>
-      <h1>Data</h1>
+      <h1>{c.title}</h1>
+      <CompetitionTabs slug={c.slug} current="data" />
       <div class="scroll">
         <table>
           <caption>Files of {c.slug}</caption>
