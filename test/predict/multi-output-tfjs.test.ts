@@ -1,14 +1,13 @@
 // Leaves reading named outputs of TF.js models (LayersModel, GraphModel): one run per (batch, spec, view), checks.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../core/backends/index.js';
 import { getTf } from '../../core/backends/tfjs.js';
 import { checkBundleModels } from '../../core/predict/models.js';
 import { bundleFiles, graphNet } from '../backends/tfjs-fixtures.js';
-import { sketchSet, tinyNet, writeTfjs } from './fixtures.js';
+import { tinyNet, writeTfjs } from './fixtures.js';
 import {
   boxed,
   bundleOf,
@@ -17,18 +16,10 @@ import {
   expectSameTables,
   refusal,
   tablesOf,
+  useSketchRoot,
 } from './multi-fixtures.js';
 
-let root: string;
-let images: string[];
-
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'sb-tfheads-'));
-  images = (await sketchSet(path.join(root, 'data'), CLASSES, 3, 32)).map((i) => i.imagePath);
-}, 120_000);
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const set = useSketchRoot('sb-tfheads-');
 
 /** A functional LayersModel with heads fold0, fold1 (tinyNet's shape each) and the same heads as single models. */
 async function layersHeads(seeds: number[]): Promise<{ multi: LayersModel; singles: LayersModel[] }> {
@@ -65,7 +56,7 @@ async function layersHeads(seeds: number[]): Promise<{ multi: LayersModel; singl
 
 describe('multi-output TF.js models', () => {
   it('a LayersModel with two output layers: one run per (batch, spec, view), tables of its single heads', async () => {
-    const dir = path.join(root, 'tfjs');
+    const dir = path.join(set.root, 'tfjs');
     const { multi, singles } = await layersHeads([11, 13]);
     await writeTfjs(multi, dir, 'heads/model.json');
     for (const [k, net] of singles.entries()) await writeTfjs(net, dir, `s${k}/model.json`);
@@ -81,7 +72,7 @@ describe('multi-output TF.js models', () => {
         dir,
         members(() => 'heads/model.json', true),
       ),
-      images,
+      set.images,
       counting.loader,
     );
     const want = await tablesOf(
@@ -89,7 +80,7 @@ describe('multi-output TF.js models', () => {
         dir,
         members((k) => `s${k}/model.json`, false),
       ),
-      images,
+      set.images,
       loadModel,
     );
     expectSameTables(got, want);
@@ -99,7 +90,7 @@ describe('multi-output TF.js models', () => {
   });
 
   it('a GraphModel: its output nodes are checked at upload, a missing one refused with the list', async () => {
-    const dir = path.join(root, 'graph');
+    const dir = path.join(set.root, 'graph');
     for (const [name, bytes] of Object.entries(bundleFiles(graphNet({ logitsOutput: true }), 'g'))) {
       await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
       await writeFile(path.join(dir, name), bytes);

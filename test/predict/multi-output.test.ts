@@ -1,12 +1,11 @@
 // Leaves reading named outputs of one ONNX model: one run per (batch, spec, view), tables equal to single models.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkBundleModels, loadBundleModels } from '../../core/predict/models.js';
 import { predictBundle } from '../../core/predict/predictor.js';
 import { maxAbsDiff } from '../backends/fixtures.js';
-import { mergeHeads, sketchSet, tinyNet, writeOnnx } from './fixtures.js';
+import { mergeHeads, tinyNet, writeOnnx } from './fixtures.js';
 import {
   boxed,
   bundleOf,
@@ -15,14 +14,11 @@ import {
   expectSameTables,
   refusal,
   tablesOf,
+  useSketchRoot,
 } from './multi-fixtures.js';
 
-let root: string;
-let images: string[];
-
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'sb-heads-'));
-  images = (await sketchSet(path.join(root, 'data'), CLASSES, 3, 32)).map((i) => i.imagePath);
+/** Three tinyNet heads (seeds 1, 3, 5) as single ONNX models f0..f2 and merged into heads.onnx (fold0..fold2). */
+const set = useSketchRoot('sb-heads-', async (root) => {
   const dir = path.join(root, 'onnx');
   const heads: Record<string, Uint8Array> = {};
   for (const [k, seed] of [1, 3, 5].entries()) {
@@ -32,13 +28,10 @@ beforeAll(async () => {
     heads[`fold${k}`] = await readFile(path.join(dir, `f${k}.onnx`));
   }
   await writeFile(path.join(dir, 'heads.onnx'), mergeHeads(heads));
-}, 120_000);
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
 });
 
 describe('multi-output ONNX model', () => {
-  const dir = () => path.join(root, 'onnx');
+  const dir = () => path.join(set.root, 'onnx');
   const leaves = (file: (k: number) => string, named: boolean) => {
     const leaf = (k: number, input?: object) => ({
       model: file(k),
@@ -56,7 +49,7 @@ describe('multi-output ONNX model', () => {
         dir(),
         leaves(() => 'heads.onnx', true),
       ),
-      images,
+      set.images,
       multi.loader,
     );
     const want = await tablesOf(
@@ -64,7 +57,7 @@ describe('multi-output ONNX model', () => {
         dir(),
         leaves((k) => `f${k}.onnx`, false),
       ),
-      images,
+      set.images,
       single.loader,
     );
     expectSameTables(got, want);
@@ -86,7 +79,7 @@ describe('multi-output ONNX model', () => {
       dir(),
       leaves((k) => `f${k}.onnx`, false),
     );
-    const [a, b] = [await predictBundle(multi, images), await predictBundle(single, images)];
+    const [a, b] = [await predictBundle(multi, set.images), await predictBundle(single, set.images)];
     expect([...a.predictions]).toEqual([...b.predictions]);
     expect(maxAbsDiff(a.scores, b.scores)).toBeLessThan(1e-5);
     const { loader, calls } = countingLoader();
