@@ -83,6 +83,46 @@ export async function tablesOf(bundle: BundleLike, images: string[], loader: Mod
   }
 }
 
+/** One leaf of a heads bundle: head `k` of a model, with its own input spec when `input` is given. */
+export interface HeadLeaf {
+  k: number;
+  input?: object;
+}
+
+/** Ensemble members for `heads`: model `file(k)`, reading output `fold{k}` when `named`. */
+export const headLeaves = (heads: HeadLeaf[], file: (k: number) => string, named: boolean) =>
+  heads.map(({ k, input }) => ({
+    model: file(k),
+    ...(named ? { outputName: `fold${k}` } : {}),
+    ...(input ? { input } : {}),
+  }));
+
+/**
+ * The same leaves read from one multi-output model (`multiFile`, head k by output name `fold{k}`) and from one
+ * single-output model per head (`singleFile(k)`): asserts equal tables and returns each side's recorded runs.
+ */
+export async function expectHeadsMatchSingles(
+  dir: string,
+  images: string[],
+  heads: HeadLeaf[],
+  multiFile: string,
+  singleFile: (k: number) => string,
+): Promise<{ multi: Map<string, string[][]>; single: Map<string, string[][]> }> {
+  const multi = countingLoader();
+  const single = countingLoader();
+  const got = await tablesOf(
+    bundleOf(
+      dir,
+      headLeaves(heads, () => multiFile, true),
+    ),
+    images,
+    multi.loader,
+  );
+  const want = await tablesOf(bundleOf(dir, headLeaves(heads, singleFile, false)), images, single.loader);
+  expectSameTables(got, want);
+  return { multi: multi.calls, single: single.calls };
+}
+
 /** Every leaf's table equals the single-output bundle's table for the same leaf id. */
 export function expectSameTables(a: Map<string, Float32Array>, b: Map<string, Float32Array>) {
   expect([...a.keys()]).toEqual([...b.keys()]);

@@ -3,7 +3,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { loadModel } from '../../core/backends/index.js';
 import { getTf } from '../../core/backends/tfjs.js';
 import { checkBundleModels } from '../../core/predict/models.js';
 import { bundleFiles, graphNet } from '../backends/tfjs-fixtures.js';
@@ -13,9 +12,8 @@ import {
   bundleOf,
   CLASSES,
   countingLoader,
-  expectSameTables,
+  expectHeadsMatchSingles,
   refusal,
-  tablesOf,
   useSketchRoot,
 } from './multi-fixtures.js';
 
@@ -60,31 +58,14 @@ describe('multi-output TF.js models', () => {
     const { multi, singles } = await layersHeads([11, 13]);
     await writeTfjs(multi, dir, 'heads/model.json');
     for (const [k, net] of singles.entries()) await writeTfjs(net, dir, `s${k}/model.json`);
-    const members = (file: (k: number) => string, named: boolean) =>
-      [0, 1, 0].map((k, i) => ({
-        model: file(k),
-        ...(named ? { outputName: `fold${k}` } : {}),
-        ...(i === 2 ? { input: boxed } : {}),
-      }));
-    const counting = countingLoader();
-    const got = await tablesOf(
-      bundleOf(
-        dir,
-        members(() => 'heads/model.json', true),
-      ),
+    const { multi: calls } = await expectHeadsMatchSingles(
+      dir,
       set.images,
-      counting.loader,
+      [{ k: 0 }, { k: 1 }, { k: 0, input: boxed }],
+      'heads/model.json',
+      (k) => `s${k}/model.json`,
     );
-    const want = await tablesOf(
-      bundleOf(
-        dir,
-        members((k) => `s${k}/model.json`, false),
-      ),
-      set.images,
-      loadModel,
-    );
-    expectSameTables(got, want);
-    expect(counting.calls.get('heads/model.json')).toEqual([
+    expect(calls.get('heads/model.json')).toEqual([
       ...[0, 1, 2].flatMap(() => [['fold0', 'fold1'], ['fold0', 'fold1'], ['fold0'], ['fold0']]),
     ]);
   });

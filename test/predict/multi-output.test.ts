@@ -11,9 +11,9 @@ import {
   bundleOf,
   CLASSES,
   countingLoader,
-  expectSameTables,
+  expectHeadsMatchSingles,
+  headLeaves,
   refusal,
-  tablesOf,
   useSketchRoot,
 } from './multi-fixtures.js';
 
@@ -32,52 +32,33 @@ const set = useSketchRoot('sb-heads-', async (root) => {
 
 describe('multi-output ONNX model', () => {
   const dir = () => path.join(set.root, 'onnx');
-  const leaves = (file: (k: number) => string, named: boolean) => {
-    const leaf = (k: number, input?: object) => ({
-      model: file(k),
-      ...(named ? { outputName: `fold${k}` } : {}),
-      ...(input ? { input } : {}),
-    });
-    return [leaf(0), leaf(1), leaf(2, boxed), leaf(1, boxed)];
-  };
+  const heads = [{ k: 0 }, { k: 1 }, { k: 2, input: boxed }, { k: 1, input: boxed }];
 
   it('runs once per batch per (spec, view) for 4 leaves and gives the single-output tables', async () => {
-    const multi = countingLoader();
-    const single = countingLoader();
-    const got = await tablesOf(
-      bundleOf(
-        dir(),
-        leaves(() => 'heads.onnx', true),
-      ),
+    const { multi, single } = await expectHeadsMatchSingles(
+      dir(),
       set.images,
-      multi.loader,
+      heads,
+      'heads.onnx',
+      (k) => `f${k}.onnx`,
     );
-    const want = await tablesOf(
-      bundleOf(
-        dir(),
-        leaves((k) => `f${k}.onnx`, false),
-      ),
-      set.images,
-      single.loader,
-    );
-    expectSameTables(got, want);
     // 3 batches × 2 specs × 2 views; each run gives every output read with that spec.
-    const runs = multi.calls.get('heads.onnx')!;
+    const runs = multi.get('heads.onnx')!;
     expect(runs).toHaveLength(12);
     expect(runs.filter((r) => r.join() === 'fold0,fold1')).toHaveLength(6);
     expect(runs.filter((r) => r.join() === 'fold2,fold1')).toHaveLength(6);
     // Single-output models: 4 (model, spec) pairs × 3 batches × 2 views, twice the runs.
-    expect([...single.calls.values()].flat()).toHaveLength(24);
+    expect([...single.values()].flat()).toHaveLength(24);
   });
 
   it('predicts the same as the single-output bundle, and the upload check runs once per spec', async () => {
     const multi = bundleOf(
       dir(),
-      leaves(() => 'heads.onnx', true),
+      headLeaves(heads, () => 'heads.onnx', true),
     );
     const single = bundleOf(
       dir(),
-      leaves((k) => `f${k}.onnx`, false),
+      headLeaves(heads, (k) => `f${k}.onnx`, false),
     );
     const [a, b] = [await predictBundle(multi, set.images), await predictBundle(single, set.images)];
     expect([...a.predictions]).toEqual([...b.predictions]);
