@@ -134,9 +134,21 @@ export async function seedCompetition(
     items: labeledItems(40, 4),
     ...overrides,
   });
-  const { team, token } = await registerTeam(ctx, slug, { name: 'Team A', members: ['ana', 'bo'] });
-  const bundleId = await addBundle(ctx, team.id, overrides.classes ?? 4);
-  return { slug, teamId: team.id, token, bundleId };
+  return {
+    slug,
+    ...(await addTeam(ctx, slug, { name: 'Team A', members: ['ana', 'bo'] }, overrides.classes)),
+  };
+}
+
+/** Registers a team in competition `slug` and records one bundle for it; returns its id, token and bundle id. */
+export async function addTeam(
+  ctx: ServiceContext,
+  slug: string,
+  input: { name: string; members: string[] },
+  classes = 4,
+): Promise<{ teamId: string; token: string; bundleId: string }> {
+  const { team, token } = await registerTeam(ctx, slug, input);
+  return { teamId: team.id, token, bundleId: await addBundle(ctx, team.id, classes) };
 }
 
 /** Records a bundle with a random sha for `teamId`; returns its id. */
