@@ -48,6 +48,13 @@ describe.each(drivers())('prediction cache over %s', (driver) => {
     team = await h.competition({ dailyLimit: 50 });
   });
 
+  /** Cache on: trio uploaded by the team and scored once, so every trio leaf is cached from then on. */
+  async function trioScoredOnce() {
+    const { deps, seen } = counted(h, true);
+    const bundleId = await h.upload(team, suite.bundles.trio);
+    return { deps, seen, bundleId, first: await score(deps, bundleId) };
+  }
+
   async function score(deps: ScorerDeps, bundleId: string) {
     const id = await h.trigger(team, bundleId);
     const out = await scoreAttempt(deps, { submissionId: id, lastAttempt: true });
@@ -139,9 +146,7 @@ describe.each(drivers())('prediction cache over %s', (driver) => {
   }, 120_000);
 
   it('a corrupt cache entry is a miss: the leaf is inferred again and the score is right', async () => {
-    const { deps, seen } = counted(h, true);
-    const bundleId = await h.upload(team, suite.bundles.trio);
-    const clean = await score(deps, bundleId); // every trio leaf is cached now
+    const { deps, seen, bundleId, first: clean } = await trioScoredOnce();
     const dir = join(h.dataDir, 'blobs', 'predictions');
     const entries = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.bin'));
     expect(entries.length).toBeGreaterThanOrEqual(3);
@@ -159,9 +164,7 @@ describe.each(drivers())('prediction cache over %s', (driver) => {
   }, 120_000);
 
   it('a fully cached run reads no image; a run that must infer refuses a missing image as an infra fault', async () => {
-    const { deps, seen } = counted(h, true);
-    const bundleId = await h.upload(team, suite.bundles.trio);
-    const first = await score(deps, bundleId); // cached from here on
+    const { deps, seen, bundleId, first } = await trioScoredOnce();
     const image = join(suite.set.testDir, suite.set.items[0].imagePath);
     await rename(image, `${image}.away`);
     try {
