@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { onnxExternalLocations } from '../../core/backends/onnx-graph/external-data.js';
 import { modelReferences, plainNameReason } from '../../core/bundle/references.js';
-import { useTempDir } from '../data/fixtures.js';
+import { useTempDir } from '../helpers/temp.js';
 import {
   addGraph,
   attr,

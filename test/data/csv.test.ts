@@ -3,7 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCsv, writeCsv } from '../../core/data/csv.js';
-import { expectDataError, put, useTempDir } from './fixtures.js';
+import { useTempDir } from '../helpers/temp.js';
+import { expectDataError, put } from './fixtures.js';
 
 const tmp = useTempDir('sb-csv-');
 

@@ -2,7 +2,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, expect } from 'vitest';
+import { expect } from 'vitest';
 
 /** A fresh temp folder; remove it with `rm(dir, { recursive: true })`. */
 export function tempDir(prefix = 'sb-data-'): Promise<string> {
@@ -11,22 +11,6 @@ export function tempDir(prefix = 'sb-data-'): Promise<string> {
 
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
-}
-
-/**
- * Registers beforeEach/afterEach: a fresh temp folder `prefix…` for each test, removed after it. Returns the live
- * handle (read `dir` inside tests).
- *
- * @example
- * const tmp = useTempDir('sb-csv-'); it('writes', () => writeCsv(path.join(tmp.dir, 'out.csv'), rows));
- */
-export function useTempDir(prefix: string): { dir: string } {
-  const tmp = { dir: '' };
-  beforeEach(async () => {
-    tmp.dir = await tempDir(prefix);
-  });
-  afterEach(() => removeDir(tmp.dir));
-  return tmp;
 }
 
 /** Write `text` to `dir/rel`, creating parent folders. */

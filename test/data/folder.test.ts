@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFolderDataset } from '../../core/data/folder.js';
 import { mapLimit, safeRelativePath } from '../../core/data/io.js';
-import { expectDataError, put, useTempDir } from './fixtures.js';
+import { useTempDir } from '../helpers/temp.js';
+import { expectDataError, put } from './fixtures.js';
 
 const tmp = useTempDir('sb-folder-');
 

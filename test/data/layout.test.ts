@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCompetitionDir } from '../../core/data/competition.js';
 import { loadTestLabels, loadTestSet, loadTrainSet } from '../../core/data/layout.js';
-import { type CompetitionFiles, expectDataError, useTempDir, VALID, writeCompetition } from './fixtures.js';
+import { useTempDir } from '../helpers/temp.js';
+import { type CompetitionFiles, expectDataError, VALID, writeCompetition } from './fixtures.js';
 
 const tmp = useTempDir('sb-layout-');
 

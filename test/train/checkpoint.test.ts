@@ -7,7 +7,7 @@ import { loadCheckpoint, writeCheckpoint, writeFoldOof } from '../../core/train/
 import { resolveTrainConfig } from '../../core/train/config-file.js';
 import { writeFolds } from '../../core/train/folds.js';
 import { foldDir, listFolds, readCheckpoint, readOof, writeRunInfo } from '../../core/train/run.js';
-import { useTempDir } from '../data/fixtures.js';
+import { useTempDir } from '../helpers/temp.js';
 
 const config = resolveTrainConfig({ folds: 2, epochs: 3 });
 const metric = (value: number) => ({ name: 'val_acc' as const, value, valLoss: 1 - value });
