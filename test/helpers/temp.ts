@@ -7,8 +7,18 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 /** A temp folder a hook made: read `dir` inside tests (it changes per test with useTempDir). */
 export type TempHandle = { dir: string };
 
-const make = (prefix: string) => mkdtemp(join(tmpdir(), prefix));
-const remove = (dir: string) => (dir ? rm(dir, { recursive: true, force: true }) : undefined);
+/** A hook registrar (beforeAll, beforeEach, afterAll, afterEach). */
+type Hook = (fn: () => Promise<unknown> | unknown) => void;
+
+/** A temp folder `prefix…` made by `setup`, removed by `teardown`. */
+function tempHooks(prefix: string, setup: Hook, teardown: Hook): TempHandle {
+  const tmp = { dir: '' };
+  setup(async () => {
+    tmp.dir = await mkdtemp(join(tmpdir(), prefix));
+  });
+  teardown(() => (tmp.dir ? rm(tmp.dir, { recursive: true, force: true }) : undefined));
+  return tmp;
+}
 
 /**
  * Registers beforeEach/afterEach: a fresh temp folder `prefix…` for each test, removed after it.
@@ -17,12 +27,7 @@ const remove = (dir: string) => (dir ? rm(dir, { recursive: true, force: true })
  * const tmp = useTempDir('sb-csv-'); it('writes', () => writeCsv(path.join(tmp.dir, 'out.csv'), rows));
  */
 export function useTempDir(prefix: string): TempHandle {
-  const tmp = { dir: '' };
-  beforeEach(async () => {
-    tmp.dir = await make(prefix);
-  });
-  afterEach(() => remove(tmp.dir));
-  return tmp;
+  return tempHooks(prefix, beforeEach, afterEach);
 }
 
 /**
@@ -32,10 +37,5 @@ export function useTempDir(prefix: string): TempHandle {
  * const tmp = useSuiteDir('sb-serve-'); it('starts', () => startService(loadEnv({ SKETCHBOARD_DATA_DIR: tmp.dir })));
  */
 export function useSuiteDir(prefix: string): TempHandle {
-  const tmp = { dir: '' };
-  beforeAll(async () => {
-    tmp.dir = await make(prefix);
-  });
-  afterAll(() => remove(tmp.dir));
-  return tmp;
+  return tempHooks(prefix, beforeAll, afterAll);
 }
