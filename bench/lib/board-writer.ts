@@ -46,34 +46,57 @@ export const BENCH_RUNTIME = {
   datasetSha256: 'b'.repeat(64),
 };
 
+/** How a claimed submission ends: completed with these results, or failed with this failure. */
+export type Settlement =
+  | { complete: Parameters<typeof completeSubmission>[3] }
+  | { fail: Parameters<typeof failSubmission>[3] };
+
 /**
- * One submission through the services: trigger (a queued row and its pg-boss job), claim, then complete or
- * fail under the lease: the rows the scorer would leave. Returns the submission id.
+ * One submission through the services as the scorer leaves it: trigger (a queued row and its pg-boss job), claim,
+ * then complete or fail under the lease with what `settle(id)` gives. Returns the submission id.
+ *
+ * @example
+ * await settleThroughServices(ctx, { teamId, bundleId }, () => ({ fail: BENCH_FAILURE }));
+ */
+export async function settleThroughServices(
+  ctx: ServiceContext,
+  team: { teamId: string; bundleId: string },
+  settle: (submissionId: string) => Settlement | Promise<Settlement>,
+): Promise<string> {
+  const { submission } = await triggerSubmission(ctx, team);
+  const claim = await claimSubmission(ctx, submission.id);
+  if (!claim) throw new Error(`submission ${submission.id} could not be claimed`);
+  const end = await settle(submission.id);
+  if ('fail' in end) await failSubmission(ctx, submission.id, claim.leaseToken, end.fail);
+  else await completeSubmission(ctx, submission.id, claim.leaseToken, end.complete);
+  return submission.id;
+}
+
+/**
+ * One bench submission through the services: failed (BENCH_FAILURE) or scored with `outcome`'s counts.
  *
  * @example
  * await scoreThroughServices(ctx, team, totals, drawOutcome(rng, team, totals, 0.1));
  */
-export async function scoreThroughServices(
+export function scoreThroughServices(
   ctx: ServiceContext,
   team: BenchTeam,
   totals: SplitTotals,
   outcome: Outcome,
 ): Promise<string> {
-  const { submission } = await triggerSubmission(ctx, { teamId: team.id, bundleId: team.bundleId });
-  const claim = await claimSubmission(ctx, submission.id);
-  if (!claim) throw new Error(`submission ${submission.id} could not be claimed`);
-  if (outcome.failed) {
-    await failSubmission(ctx, submission.id, claim.leaseToken, BENCH_FAILURE);
-  } else {
-    await completeSubmission(ctx, submission.id, claim.leaseToken, {
-      public: { correct: outcome.publicCorrect, total: totals.public },
-      private: { correct: outcome.privateCorrect, total: totals.private },
-      imagesPerSecond: 250,
-      runtime: BENCH_RUNTIME,
-      outputKey: outputKey(submission.id),
-    });
-  }
-  return submission.id;
+  return settleThroughServices(ctx, { teamId: team.id, bundleId: team.bundleId }, (id) =>
+    outcome.failed
+      ? { fail: BENCH_FAILURE }
+      : {
+          complete: {
+            public: { correct: outcome.publicCorrect, total: totals.public },
+            private: { correct: outcome.privateCorrect, total: totals.private },
+            imagesPerSecond: 250,
+            runtime: BENCH_RUNTIME,
+            outputKey: outputKey(id),
+          },
+        },
+  );
 }
 
 /** What the writer did: submissions scored, calls that threw (first message kept), its achieved rate. */

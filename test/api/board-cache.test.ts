@@ -23,6 +23,16 @@ function reader() {
   return { read, calls };
 }
 
+/** A cache over a fresh reader whose first read of 's' (version 1) has settled. */
+async function warmCache() {
+  const { read, calls } = reader();
+  const cache = new BoardCache(services, TTL, 100, read);
+  const first = cache.state('s');
+  calls[0].resolve(1);
+  await first;
+  return { read, calls, cache };
+}
+
 const body = (text: string): CachedBody => ({ body: Buffer.from(text), etag: `"${text}"` });
 const text = (b: CachedBody) => Buffer.from(b.body).toString();
 
@@ -60,11 +70,7 @@ describe('BoardCache states', () => {
   });
 
   it('keeps serving the last state while a background read fails, then reads afresh once it is too old', async () => {
-    const { read, calls } = reader();
-    const cache = new BoardCache(services, TTL, 100, read);
-    const first = cache.state('s');
-    calls[0].resolve(1);
-    await first;
+    const { read, calls, cache } = await warmCache();
     vi.setSystemTime(TTL + 1);
     expect(await settled(cache.state('s'))).toMatchObject({ boardVersion: 1 });
     calls[1].reject(new Error('database down'));
@@ -82,11 +88,7 @@ describe('BoardCache states', () => {
   });
 
   it('reads afresh right after forget()', async () => {
-    const { read, calls } = reader();
-    const cache = new BoardCache(services, TTL, 100, read);
-    const first = cache.state('s');
-    calls[0].resolve(1);
-    await first;
+    const { calls, cache } = await warmCache();
     cache.forget('s');
     const next = cache.state('s');
     expect(await settled(next)).toBe('pending');
@@ -140,11 +142,7 @@ describe('BoardCache pages', () => {
 
 describe('BoardCache fresh reads (a client’s Cache-Control: no-cache)', () => {
   it('reads the state now and never serves a slot’s previous body', async () => {
-    const { read, calls } = reader();
-    const cache = new BoardCache(services, TTL, 100, read);
-    const first = cache.state('s');
-    calls[0].resolve(1);
-    await first;
+    const { calls, cache } = await warmCache();
     const fresh = cache.state('s', { fresh: true }); // within the TTL, yet read again
     expect(await settled(fresh)).toBe('pending');
     calls[1].resolve(2);

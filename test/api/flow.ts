@@ -13,7 +13,7 @@ export type Reply = { status: number; body: unknown; text: string; res: Response
 /** When set, every reply of `call` is pushed here (the security crawl reads them all). */
 export const recorder: { replies?: (Reply & { method: string; path: string })[] } = {};
 
-/** Any request; the body is parsed as JSON when it is JSON. */
+/** Any request (a ReadableStream body is sent chunked); the reply body is parsed as JSON when it is JSON. */
 export async function call(
   h: Harness,
   method: string,
@@ -26,7 +26,9 @@ export async function call(
     body = JSON.stringify(init.json);
     headers['Content-Type'] ??= 'application/json';
   }
-  const res = await h.app.request(path, { method, body, headers });
+  // A streamed body (chunked upload) needs duplex 'half' in Node's fetch.
+  const stream = body instanceof ReadableStream ? { duplex: 'half' } : {};
+  const res = await h.app.request(path, { method, body, headers, ...stream } as RequestInit);
   const text = await res.text();
   const type = res.headers.get('content-type') ?? '';
   const reply = { status: res.status, body: type.includes('json') ? JSON.parse(text) : {}, text, res };
@@ -86,12 +88,12 @@ export async function registerTeam(
   return { id: team.id, token };
 }
 
-/** Upload bundle bytes as application/zip; returns the reply. */
+/** Upload bundle bytes (or a stream of them, sent chunked) as application/zip; returns the reply. */
 export function upload(
   h: Harness,
   s: string,
   token: string,
-  bytes: Uint8Array,
+  bytes: Uint8Array | ReadableStream<Uint8Array>,
   type = 'application/zip',
 ): Promise<Reply> {
   return call(h, 'POST', `/api/competitions/${s}/bundles`, {

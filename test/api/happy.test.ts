@@ -114,14 +114,9 @@ describe.each(drivers())('API happy paths over %s', (driver) => {
         controller.close();
       },
     });
-    const res = await h.app.request(`/api/competitions/${s}/bundles`, {
-      method: 'POST',
-      body: chunked,
-      headers: { ...bearer(team.token), 'Content-Type': 'application/zip' },
-      duplex: 'half',
-    } as RequestInit);
+    const res = await upload(h, s, team.token, chunked);
     expect(res.status).toBe(201);
-    expect(bundleResponse.parse(await res.json()).bundle.sha256).toBe(
+    expect(bundleResponse.parse(res.body).bundle.sha256).toBe(
       createHash('sha256').update(other).digest('hex'),
     );
     expect(await h.leftovers()).toEqual([]);

@@ -38,6 +38,14 @@ function tinyApp() {
 
 type ErrorJson = { error: { code: string; message: string; requestId: string } };
 
+/** GET `path` on `app`: expect `status` and the error `code` in the body; returns the response (body read). */
+async function expectErrorCode(app: Hono<AppEnv>, path: string, status: number, code: string) {
+  const res = await app.request(path);
+  expect(res.status).toBe(status);
+  expect(((await res.clone().json()) as ErrorJson).error.code).toBe(code);
+  return res;
+}
+
 describe('error shape and status table', () => {
   const app = tinyApp();
 
@@ -53,11 +61,8 @@ describe('error shape and status table', () => {
   }
 
   it('core errors keep their code; unknown errors become a bare 500 without details', async () => {
-    const core = await app.request('/throw/core');
-    expect(core.status).toBe(422);
-    expect(((await core.json()) as ErrorJson).error.code).toBe('invalid_manifest');
-    const plain = await app.request('/throw/plain');
-    expect(plain.status).toBe(500);
+    await expectErrorCode(app, '/throw/core', 422, 'invalid_manifest');
+    const plain = await expectErrorCode(app, '/throw/plain', 500, 'internal');
     const text = await plain.text();
     expect(JSON.parse(text)).toMatchObject({ error: { code: 'internal', message: 'internal error' } });
     expect(text).not.toMatch(/ECONNREFUSED|secret|5432/);
@@ -66,12 +71,8 @@ describe('error shape and status table', () => {
   });
 
   it("Hono's HTTPException maps by status; unknown routes get the same shape", async () => {
-    const hono = await app.request('/throw/hono');
-    expect(hono.status).toBe(413);
-    expect(((await hono.json()) as ErrorJson).error.code).toBe('payload_too_large');
-    const missing = await app.request('/nope');
-    expect(missing.status).toBe(404);
-    expect(((await missing.json()) as ErrorJson).error.code).toBe('not_found');
+    await expectErrorCode(app, '/throw/hono', 413, 'payload_too_large');
+    await expectErrorCode(app, '/nope', 404, 'not_found');
   });
 });
 

@@ -7,7 +7,12 @@ import { call, parse, type Reply } from './flow.js';
 
 export const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-const TUS = { 'Tus-Resumable': '1.0.0' };
+/** A tus request's headers: the protocol version, the team's token, then `extra`. */
+const tusHeaders = (token: string, extra: Record<string, string> = {}) => ({
+  'Tus-Resumable': '1.0.0',
+  ...bearer(token),
+  ...extra,
+});
 
 /** A planned bundle: manifest text and its files' bytes (a model predicting `favour` under `model.onnx`). */
 export function plannedBundle(favour = 0, name = `planned-${favour}`) {
@@ -49,16 +54,14 @@ export function tusCreate(
   length: number,
 ): Promise<Reply> {
   return call(h, 'POST', url, {
-    headers: {
-      ...TUS,
-      ...bearer(token),
+    headers: tusHeaders(token, {
       'Upload-Length': String(length),
       'Upload-Metadata': `plan ${b64(meta.plan)},sha256 ${b64(meta.sha256)}`,
-    },
+    }),
   });
 }
 
-/** tus append from `offset`. */
+/** tus append from `offset` (a ReadableStream body is sent chunked). */
 export function tusPatch(
   h: Harness,
   location: string,
@@ -67,19 +70,33 @@ export function tusPatch(
   body: RequestInit['body'],
 ): Promise<Reply> {
   return call(h, 'PATCH', location, {
-    headers: {
-      ...TUS,
-      ...bearer(token),
+    headers: tusHeaders(token, {
       'Upload-Offset': String(offset),
       'Content-Type': 'application/offset+octet-stream',
-    },
+    }),
     body,
   });
 }
 
+/**
+ * Plan `b` and create the tus upload of its `model.onnx` (declared sha256 and length, not checked here); returns the
+ * plan, the model bytes, the creation reply and its Location.
+ */
+export async function createModelUpload(
+  h: Harness,
+  s: string,
+  token: string,
+  b: ReturnType<typeof plannedBundle>,
+) {
+  const model = b.files['model.onnx'];
+  const { plan: p } = await planOk(h, s, token, b);
+  const created = await tusCreate(h, p.uploadUrl, token, { plan: p.id, sha256: sha(model) }, model.length);
+  return { p, model, created, location: created.res.headers.get('location') ?? '' };
+}
+
 /** tus offset (HEAD; no body, whatever the status). */
 export async function tusHead(h: Harness, location: string, token: string): Promise<Reply> {
-  const res = await h.app.request(location, { method: 'HEAD', headers: { ...TUS, ...bearer(token) } });
+  const res = await h.app.request(location, { method: 'HEAD', headers: tusHeaders(token) });
   return { status: res.status, body: {}, text: '', res };
 }
 

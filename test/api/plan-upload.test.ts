@@ -8,6 +8,7 @@ import { bearer, goodBundle, type Harness, manifest, openHarness } from './fixtu
 import { call, createCompetition, expectError, parse, registerTeam, submitAndScore, upload } from './flow.js';
 import {
   commit,
+  createModelUpload,
   plan,
   planBody,
   plannedBundle,
@@ -68,18 +69,8 @@ describe('plan, tus, commit', () => {
   });
 
   it('resumes an interrupted upload from the offset the server reports (HEAD)', async () => {
-    const b = plannedBundle(2);
-    const model = b.files['model.onnx'];
-    const { plan: p } = await planOk(h, s, team.token, b);
-    const created = await tusCreate(
-      h,
-      p.uploadUrl,
-      team.token,
-      { plan: p.id, sha256: sha(model) },
-      model.length,
-    );
+    const { p, model, created, location } = await createModelUpload(h, s, team.token, plannedBundle(2));
     expect(created.status, created.text).toBe(201);
-    const location = created.res.headers.get('location') ?? '';
     const half = Math.floor(model.length / 2);
     // The connection drops after half the file, once the server has written that half.
     const partial = join(h.root, 'uploads', location.split('/').pop() ?? '');
@@ -95,19 +86,7 @@ describe('plan, tus, commit', () => {
         controller.error(new Error('connection reset'));
       },
     });
-    const cut = await Promise.resolve(
-      h.app.request(location, {
-        method: 'PATCH',
-        body: broken,
-        duplex: 'half',
-        headers: {
-          'Tus-Resumable': '1.0.0',
-          ...bearer(team.token),
-          'Upload-Offset': '0',
-          'Content-Type': 'application/offset+octet-stream',
-        },
-      } as RequestInit),
-    ).catch(() => null);
+    const cut = await tusPatch(h, location, team.token, 0, broken).catch(() => null);
     expect(cut?.status).not.toBe(204);
     const head = await tusHead(h, location, team.token);
     expect(head.status).toBe(200);
@@ -121,19 +100,10 @@ describe('plan, tus, commit', () => {
   });
 
   it('refuses content whose sha256 is not the planned one (422 at the last byte and at commit)', async () => {
-    const b = plannedBundle(3);
-    const model = b.files['model.onnx'];
-    const { plan: p } = await planOk(h, s, team.token, b);
+    const { p, model, location } = await createModelUpload(h, s, team.token, plannedBundle(3));
     const forged = Buffer.from(model);
     forged[forged.length - 1] ^= 0xff;
-    const created = await tusCreate(
-      h,
-      p.uploadUrl,
-      team.token,
-      { plan: p.id, sha256: sha(model) },
-      model.length,
-    );
-    const last = await tusPatch(h, created.res.headers.get('location') ?? '', team.token, 0, forged);
+    const last = await tusPatch(h, location, team.token, 0, forged);
     expect(expectError(last, 422, 'invalid_bundle')).toMatch(/sha256/);
     expect(await h.blobs.exists(fileKey(sha(model)))).toBe(false);
     const refused = await commit(h, s, team.token, p.id);
@@ -144,17 +114,7 @@ describe('plan, tus, commit', () => {
   });
 
   it("keeps each team to its own plans and uploads (404 for another team's)", async () => {
-    const b = plannedBundle(0, 'own');
-    const model = b.files['model.onnx'];
-    const { plan: p } = await planOk(h, s, team.token, b);
-    const created = await tusCreate(
-      h,
-      p.uploadUrl,
-      team.token,
-      { plan: p.id, sha256: sha(model) },
-      model.length,
-    );
-    const location = created.res.headers.get('location') ?? '';
+    const { p, model, location } = await createModelUpload(h, s, team.token, plannedBundle(0, 'own'));
     expectError(await tusPatch(h, location, other.token, 0, model), 404, 'not_found');
     expect((await tusHead(h, location, other.token)).status).toBe(404); // HEAD: no body
     expectError(await call(h, 'DELETE', location, { headers: bearer(other.token) }), 404, 'not_found');

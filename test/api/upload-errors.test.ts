@@ -1,49 +1,35 @@
 // Route tests, error paths of uploads: oversize (declared or chunked), truncated, and refused bundles (invalid
 // manifest, models, class count, not a zip). Each gets a clear 4xx, changes nothing, leaves no file behind.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeModel } from '../backends/onnx-fixtures.js';
 import { drivers } from '../helpers/db.js';
-import { bearer, CLASSES, constantModel, goodBundle, type Harness, HOST, manifest, zip } from './fixtures.js';
-import { call, type ErrorSuite, expectError, openErrorSuite, poster, type Reply, upload } from './flow.js';
-import { expectNothingChanges } from './state.js';
+import { useErrorSuite } from './error-suite.js';
+import { bearer, CLASSES, constantModel, goodBundle, HOST, manifest, zip } from './fixtures.js';
+import { call, expectError, type Reply, upload } from './flow.js';
 
 describe.each(drivers())('API upload errors over %s', (driver) => {
-  let h: Harness;
-  let s: string;
-  let team: ErrorSuite['team'];
-  beforeAll(async () => {
-    ({ h, s, team } = await openErrorSuite(driver));
-  });
-  afterAll(() => h?.close());
-  expectNothingChanges(() => h);
-
-  const post = poster(() => h);
+  const api = useErrorSuite(driver);
 
   it('413 for oversize bundles, declared or chunked, JSON bodies and dataset archives; partial files removed', async () => {
     const big = new Uint8Array(64 * 1024 + 1);
-    expectError(await upload(h, s, team.token, big), 413, 'payload_too_large');
+    expectError(await upload(api.h, api.s, api.team.token, big), 413, 'payload_too_large');
     const chunked = new ReadableStream<Uint8Array>({
       start(controller) {
         for (let i = 0; i < 40; i++) controller.enqueue(new Uint8Array(4096));
         controller.close();
       },
     });
-    const res = await h.app.request(`/api/competitions/${s}/bundles`, {
-      method: 'POST',
-      body: chunked,
-      headers: { ...bearer(team.token), 'Content-Type': 'application/zip' },
-      duplex: 'half',
-    } as RequestInit);
+    const res = await upload(api.h, api.s, api.team.token, chunked);
     expect(res.status).toBe(413);
     const long = JSON.stringify({ name: 'x', members: Array.from({ length: 20 }, () => 'm'.repeat(4000)) });
-    expectError(await post(`/api/competitions/${s}/teams`, long), 413, 'payload_too_large');
+    expectError(await api.post(`/api/competitions/${api.s}/teams`, long), 413, 'payload_too_large');
     const form = new FormData();
     form.set('slug', 'too-big');
     form.set('title', 't');
     form.set('endsAt', '2030-05-01T00:00:00Z');
     form.set('dataset', new Blob([new Uint8Array(300 * 1024)]), 'd.zip');
     expectError(
-      await call(h, 'POST', '/api/competitions', { headers: HOST, body: form }),
+      await call(api.h, 'POST', '/api/competitions', { headers: HOST, body: form }),
       413,
       'payload_too_large',
     );
@@ -51,9 +37,9 @@ describe.each(drivers())('API upload errors over %s', (driver) => {
 
   it('400 for truncated uploads (short of Content-Length, or the stream breaking)', async () => {
     const bytes = await goodBundle(1);
-    const short = await call(h, 'POST', `/api/competitions/${s}/bundles`, {
+    const short = await call(api.h, 'POST', `/api/competitions/${api.s}/bundles`, {
       headers: {
-        ...bearer(team.token),
+        ...bearer(api.team.token),
         'Content-Type': 'application/zip',
         'Content-Length': String(bytes.length + 500),
       },
@@ -68,20 +54,15 @@ describe.each(drivers())('API upload errors over %s', (driver) => {
         sent++;
       },
     });
-    const res = await h.app.request(`/api/competitions/${s}/bundles`, {
-      method: 'POST',
-      body: breaking,
-      headers: { ...bearer(team.token), 'Content-Type': 'application/zip' },
-      duplex: 'half',
-    } as RequestInit);
+    const res = await upload(api.h, api.s, api.team.token, breaking);
     expect(res.status).toBe(400);
     const form = `--b1\r\nContent-Disposition: form-data; name="bundle"; filename="b.zip"\r\n\r\n${'x'.repeat(100)}`;
     expectError(
-      await post(
-        `/api/competitions/${s}/bundles`,
+      await api.post(
+        `/api/competitions/${api.s}/bundles`,
         form,
         'multipart/form-data; boundary=b1',
-        bearer(team.token),
+        bearer(api.team.token),
       ),
       400,
       'invalid_argument',
@@ -94,7 +75,7 @@ describe.each(drivers())('API upload errors over %s', (driver) => {
     code: string,
     why: RegExp,
   ): Promise<Reply> {
-    const reply = await upload(h, s, team.token, await zip(files));
+    const reply = await upload(api.h, api.s, api.team.token, await zip(files));
     const message = expectError(reply, 422, code);
     expect(message).toMatch(why);
     expect(message).not.toMatch(/\/tmp|upload-|\.part|sketchboard-bundle-/); // no server paths or temp names
@@ -154,7 +135,7 @@ describe.each(drivers())('API upload errors over %s', (driver) => {
       /7 classes.*has 4/,
     );
     expectError(
-      await upload(h, s, team.token, new TextEncoder().encode('PK not really a zip')),
+      await upload(api.h, api.s, api.team.token, new TextEncoder().encode('PK not really a zip')),
       422,
       'unsafe_archive',
     );
@@ -168,8 +149,8 @@ describe.each(drivers())('API upload errors over %s', (driver) => {
       bytes,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
-    const r = await call(h, 'POST', `/api/competitions/${s}/bundles`, {
-      headers: { ...bearer(team.token), 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+    const r = await call(api.h, 'POST', `/api/competitions/${api.s}/bundles`, {
+      headers: { ...bearer(api.team.token), 'Content-Type': `multipart/form-data; boundary=${boundary}` },
       body,
     });
     expect(r.status).toBe(422);

@@ -2,6 +2,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
+import type { LoadedModel } from '../../core/backends/types.js';
 
 /**
  * The reference net: input 1×4×4 (one channel, so NCHW and NHWC share a memory layout), Conv 3×3 → 2
@@ -103,4 +105,19 @@ export async function tempBundle(files: Record<string, Uint8Array | string>): Pr
 /** Removes every folder tempBundle made. Call from afterAll. */
 export async function removeTempBundles(): Promise<void> {
   await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+}
+
+/**
+ * Run `n` sample images (`seed`) through `model`, NCHW [n,1,4,4] or NHWC [n,4,4,1], and expect the reference
+ * forward pass within 1e-5.
+ */
+export async function expectReferenceRun(
+  model: LoadedModel,
+  n: number,
+  seed = 1,
+  layout: 'NCHW' | 'NHWC' = 'NCHW',
+): Promise<void> {
+  const x = sampleImages(n, seed);
+  const dims = layout === 'NCHW' ? [n, 1, 4, 4] : [n, 4, 4, 1];
+  expect(maxAbsDiff((await model.run({ data: x, dims })).data, referenceForward(x, n))).toBeLessThan(1e-5);
 }

@@ -4,7 +4,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadModel, runtimeVersions } from '../../core/backends/index.js';
 import { createSession, cudaStatus, getOrt } from '../../core/backends/onnx-session.js';
 import { isSketchboardError } from '../../core/errors.js';
-import { maxAbsDiff, referenceForward, removeTempBundles, sampleImages, tempBundle } from './fixtures.js';
+import {
+  expectReferenceRun,
+  maxAbsDiff,
+  referenceForward,
+  removeTempBundles,
+  sampleImages,
+  tempBundle,
+} from './fixtures.js';
 import { convNet, convNetExternal, rank2Model, twoInputModel } from './onnx-fixtures.js';
 
 afterAll(removeTempBundles);
@@ -63,10 +70,7 @@ describe('onnx models', () => {
     const model = await loadModel(dir, 'u.onnx', cpuOnly);
     try {
       expect(model.inputDims).toEqual([null, 1, 4, 4]);
-      const x = sampleImages(4, 9);
-      expect(
-        maxAbsDiff((await model.run({ data: x, dims: [4, 1, 4, 4] })).data, referenceForward(x, 4)),
-      ).toBeLessThan(1e-5);
+      await expectReferenceRun(model, 4, 9);
     } finally {
       await model.dispose();
     }
@@ -77,10 +81,7 @@ describe('onnx models', () => {
     const dir = await tempBundle({ 'large/net.onnx': bytes, 'large/net.weights': data });
     const model = await loadModel(dir, 'large/net.onnx', cpuOnly);
     try {
-      const x = sampleImages(2, 4);
-      expect(
-        maxAbsDiff((await model.run({ data: x, dims: [2, 1, 4, 4] })).data, referenceForward(x, 2)),
-      ).toBeLessThan(1e-5);
+      await expectReferenceRun(model, 2, 4);
     } finally {
       await model.dispose();
     }
@@ -137,10 +138,7 @@ describe('onnx execution providers', () => {
     try {
       expect(model.runtime.backend).toBe(cuda.available ? 'cuda' : 'cpu');
       if (!cuda.available) expect(cuda.reason).toMatch(/CUDA provider/);
-      const x = sampleImages(3);
-      expect(
-        maxAbsDiff((await model.run({ data: x, dims: [3, 1, 4, 4] })).data, referenceForward(x, 3)),
-      ).toBeLessThan(1e-5);
+      await expectReferenceRun(model, 3);
     } finally {
       await model.dispose();
     }

@@ -1,52 +1,34 @@
 // openBundle refuses hostile archives (checked from the central directory and while inflating) and leaves nothing behind.
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ArchiveLimits } from '../../core/bundle/limits.js';
 import { openBundle } from '../../core/bundle/open.js';
-import { manifestJson, tempDir, tinyOnnx } from './fixtures.js';
+import { manifestJson, tinyOnnx } from './fixtures.js';
 import { type RawEntry, rawZip } from './rawzip.js';
+import { expectOpenRefused, useWorkspace } from './refusals.js';
 
-let work: string;
-let extractRoot: string;
-
-beforeEach(async () => {
-  work = await tempDir('sb-refuse-');
-  extractRoot = join(work, 'extract');
-});
-
-afterEach(async () => {
-  await rm(work, { recursive: true, force: true });
-});
+const ws = useWorkspace('sb-refuse-');
 
 const MANIFEST: RawEntry = { name: 'manifest.json', data: manifestJson({ model: 'm.onnx' }), method: 8 };
 const MODEL: RawEntry = { name: 'm.onnx', data: Buffer.from(tinyOnnx()) };
 
-/** Write the zip, expect openBundle to refuse it with `code` and `message`, and the extraction folder to be gone. */
-async function expectRefused(
+/** Expect openBundle to refuse the zip with `code` (unsafe_archive by default) and `message`, leaving nothing. */
+const expectRefused = (
   entries: RawEntry[] | Buffer,
   message: RegExp,
   limits: Partial<ArchiveLimits> = {},
   code = 'unsafe_archive',
-) {
-  const zipPath = join(work, 'bundle.zip');
-  await writeFile(zipPath, Buffer.isBuffer(entries) ? entries : rawZip(entries));
-  await expect(openBundle(zipPath, { workDir: extractRoot, limits })).rejects.toMatchObject({
-    name: 'SketchboardError',
-    code,
-    message: expect.stringMatching(message),
-  });
-  expect(await readdir(extractRoot)).toEqual([]);
-}
+) => expectOpenRefused(ws, entries, code, message, limits);
 
 describe('openBundle accepts a well-formed hand-made zip', () => {
   it('extracts stored and deflated entries and folder entries', async () => {
-    const zipPath = join(work, 'ok.zip');
+    const zipPath = join(ws.work, 'ok.zip');
     await writeFile(zipPath, rawZip([MANIFEST, { name: 'extra/', data: '' }, { ...MODEL, method: 8 }]));
-    const bundle = await openBundle(zipPath, { workDir: extractRoot });
+    const bundle = await openBundle(zipPath, { workDir: ws.extractRoot });
     expect(bundle.files).toEqual(['m.onnx', 'manifest.json']);
     await bundle.dispose();
-    expect(await readdir(extractRoot)).toEqual([]);
+    expect(await readdir(ws.extractRoot)).toEqual([]);
   });
 });
 
@@ -186,15 +168,15 @@ describe('openBundle does not trust sizes while inflating', () => {
   });
 
   it('reports a missing path and a folder given as a zip', async () => {
-    await expect(openBundle(join(work, 'nope.zip'), { workDir: extractRoot })).rejects.toMatchObject({
+    await expect(openBundle(join(ws.work, 'nope.zip'), { workDir: ws.extractRoot })).rejects.toMatchObject({
       code: 'not_found',
       message: expect.stringMatching(/cannot open bundle .*nope\.zip/),
     });
-    await expect(openBundle(work, { workDir: extractRoot })).rejects.toMatchObject({
+    await expect(openBundle(ws.work, { workDir: ws.extractRoot })).rejects.toMatchObject({
       code: 'invalid_argument',
       message: expect.stringMatching(/is not a file$/),
     });
-    expect(await readdir(extractRoot)).toEqual([]);
+    expect(await readdir(ws.extractRoot)).toEqual([]);
   });
 
   it('refuses a file that is not a zip', async () => {

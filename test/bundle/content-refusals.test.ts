@@ -1,35 +1,17 @@
 // openBundle refuses well-formed zips with a bad manifest, missing models or shards, or unsafe model references.
-import { readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openBundle } from '../../core/bundle/open.js';
-import { manifestJson, modelJson, tempDir, tinyOnnx } from './fixtures.js';
-import { type RawEntry, rawZip } from './rawzip.js';
+import { describe, it } from 'vitest';
+import { manifestJson, modelJson, tinyOnnx } from './fixtures.js';
+import type { RawEntry } from './rawzip.js';
+import { expectOpenRefused, useWorkspace } from './refusals.js';
 
-let work: string;
-let extractRoot: string;
-
-beforeEach(async () => {
-  work = await tempDir('sb-content-');
-  extractRoot = join(work, 'extract');
-});
-
-afterEach(async () => {
-  await rm(work, { recursive: true, force: true });
-});
+const ws = useWorkspace('sb-content-');
 
 const file = (name: string, data: string | Uint8Array): RawEntry => ({ name, data: Buffer.from(data) });
 const manifestFor = (model: string) => file('manifest.json', manifestJson({ model }));
 
-async function expectRefused(entries: RawEntry[], code: string, message: RegExp | string) {
-  const zipPath = join(work, 'bundle.zip');
-  await writeFile(zipPath, rawZip(entries));
-  await expect(openBundle(zipPath, { workDir: extractRoot })).rejects.toMatchObject({
-    code,
-    message: typeof message === 'string' ? expect.stringContaining(message) : expect.stringMatching(message),
-  });
-  expect(await readdir(extractRoot)).toEqual([]);
-}
+/** Expect openBundle to refuse the zip with `code` and `message` (a string: contained), leaving nothing. */
+const expectRefused = (entries: RawEntry[], code: string, message: RegExp | string) =>
+  expectOpenRefused(ws, entries, code, message);
 
 describe('manifest problems', () => {
   it('refuses a bundle without manifest.json', async () => {

@@ -2,10 +2,11 @@
 import { createHash } from 'node:crypto';
 import { chmod, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openBundle, openBundleDir } from '../../core/bundle/open.js';
 import { packBundle } from '../../core/bundle/pack.js';
 import { command } from '../../core/cli/pack.js';
+import { captureOutput } from '../helpers/output.js';
 import { goodBundleFiles, manifestJson, modelJson, tempDir, tinyOnnx, writeTree } from './fixtures.js';
 
 const NEEDED = [
@@ -174,26 +175,17 @@ describe('pack refusals', () => {
 
 describe('sketchboard pack', () => {
   it('prints files, size and sha256', async () => {
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    try {
-      const code = await command.run([
-        '--manifest',
-        join(src, 'manifest.json'),
-        '--out',
-        join(work, 'cli.zip'),
-      ]);
-      expect(code).toBe(0);
-      const printed = write.mock.calls.map((c) => String(c[0])).join('');
-      const sha = createHash('sha256')
-        .update(await readFile(join(work, 'cli.zip')))
-        .digest('hex');
-      expect(printed).toContain(`sha256  ${sha}`);
-      expect(printed).toMatch(/packed 9 files into .*cli\.zip/);
-      expect(printed).toContain('  cnn/group1-shard2of2.bin');
-      expect(printed).toMatch(/size {4}[\d.]+ (B|KiB) \(\d+ bytes\)/);
-    } finally {
-      write.mockRestore();
-    }
+    const { result: code, out: printed } = await captureOutput(() =>
+      command.run(['--manifest', join(src, 'manifest.json'), '--out', join(work, 'cli.zip')]),
+    );
+    expect(code).toBe(0);
+    const sha = createHash('sha256')
+      .update(await readFile(join(work, 'cli.zip')))
+      .digest('hex');
+    expect(printed).toContain(`sha256  ${sha}`);
+    expect(printed).toMatch(/packed 9 files into .*cli\.zip/);
+    expect(printed).toContain('  cnn/group1-shard2of2.bin');
+    expect(printed).toMatch(/size {4}[\d.]+ (B|KiB) \(\d+ bytes\)/);
   });
 
   it('routes RUN_DIRs to the run packer (tested in test/train/pack-runs*), and requires --out', async () => {

@@ -1,9 +1,10 @@
 // modelReferences: ONNX external data found everywhere it can hide, TF.js shards, and every unsafe reference refused.
-import { mkdir, rm, symlink } from 'node:fs/promises';
+import { mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { onnxExternalLocations } from '../../core/backends/onnx-graph/external-data.js';
 import { modelReferences, plainNameReason } from '../../core/bundle/references.js';
+import { useTempDir } from '../helpers/temp.js';
 import {
   addGraph,
   attr,
@@ -12,20 +13,11 @@ import {
   modelJson,
   node,
   onnxBytes,
-  tempDir,
   tinyOnnx,
   writeTree,
 } from './fixtures.js';
 
-let dir: string;
-
-beforeEach(async () => {
-  dir = await tempDir('sb-refs-');
-});
-
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const tmp = useTempDir('sb-refs-');
 
 describe('onnxExternalLocations', () => {
   it('finds nothing in a model with inline weights', () => {
@@ -109,50 +101,50 @@ describe('modelReferences', () => {
       externalTensor('w2', 'a.bin'),
       externalTensor('w3', 'b.bin'),
     ];
-    await writeTree(dir, { 'fam/m.onnx': onnxBytes(graph), 'fam/a.bin': 'a', 'fam/b.bin': 'b' });
-    expect(await modelReferences(dir, 'fam/m.onnx')).toEqual(['fam/a.bin', 'fam/b.bin']);
+    await writeTree(tmp.dir, { 'fam/m.onnx': onnxBytes(graph), 'fam/a.bin': 'a', 'fam/b.bin': 'b' });
+    expect(await modelReferences(tmp.dir, 'fam/m.onnx')).toEqual(['fam/a.bin', 'fam/b.bin']);
   });
 
   it('lists TF.js shards of every weight group', async () => {
-    await writeTree(dir, {
+    await writeTree(tmp.dir, {
       'model.json': modelJson([['g1-1.bin', 'g1-2.bin'], ['g2-1.bin']]),
       'g1-1.bin': '1',
       'g1-2.bin': '2',
       'g2-1.bin': '3',
     });
-    expect(await modelReferences(dir, 'model.json')).toEqual(['g1-1.bin', 'g1-2.bin', 'g2-1.bin']);
+    expect(await modelReferences(tmp.dir, 'model.json')).toEqual(['g1-1.bin', 'g1-2.bin', 'g2-1.bin']);
   });
 
   it('refuses a model.json over the size cap', async () => {
-    await writeTree(dir, { 'model.json': modelJson([['s.bin']]), 's.bin': 'x' });
-    await expect(modelReferences(dir, 'model.json', { maxJsonBytes: 20 })).rejects.toMatchObject({
+    await writeTree(tmp.dir, { 'model.json': modelJson([['s.bin']]), 's.bin': 'x' });
+    await expect(modelReferences(tmp.dir, 'model.json', { maxJsonBytes: 20 })).rejects.toMatchObject({
       code: 'invalid_model',
       message: expect.stringMatching(/model model\.json is \d+ bytes, over the limit of 20/),
     });
   });
 
   it('refuses a referenced file that is a symlink, even to a file inside the bundle', async () => {
-    await writeTree(dir, { 'm.onnx': tinyOnnx('w.bin'), 'real.bin': 'x' });
-    await symlink(join(dir, 'real.bin'), join(dir, 'w.bin'));
-    await expect(modelReferences(dir, 'm.onnx')).rejects.toMatchObject({
+    await writeTree(tmp.dir, { 'm.onnx': tinyOnnx('w.bin'), 'real.bin': 'x' });
+    await symlink(join(tmp.dir, 'real.bin'), join(tmp.dir, 'w.bin'));
+    await expect(modelReferences(tmp.dir, 'm.onnx')).rejects.toMatchObject({
       code: 'invalid_model',
       message: 'file w.bin referenced by model m.onnx is a symlink; bundles hold regular files only',
     });
   });
 
   it('refuses a referenced file that is a folder', async () => {
-    await writeTree(dir, { 'm.onnx': tinyOnnx('w.bin') });
-    await mkdir(join(dir, 'w.bin'));
-    await expect(modelReferences(dir, 'm.onnx')).rejects.toThrow(
+    await writeTree(tmp.dir, { 'm.onnx': tinyOnnx('w.bin') });
+    await mkdir(join(tmp.dir, 'w.bin'));
+    await expect(modelReferences(tmp.dir, 'm.onnx')).rejects.toThrow(
       /file w\.bin referenced by model m\.onnx is not a regular file/,
     );
   });
 
   it('refuses a missing model and an unknown format', async () => {
-    await expect(modelReferences(dir, 'none.onnx')).rejects.toMatchObject({
+    await expect(modelReferences(tmp.dir, 'none.onnx')).rejects.toMatchObject({
       code: 'invalid_model',
       message: 'model none.onnx is missing from the bundle',
     });
-    await expect(modelReferences(dir, 'm.pt')).rejects.toThrow(/model m\.pt: unknown format/);
+    await expect(modelReferences(tmp.dir, 'm.pt')).rejects.toThrow(/model m\.pt: unknown format/);
   });
 });

@@ -103,12 +103,7 @@ describe("the server's refusals, one line with message, status and code (exit 1)
   });
 
   it("403 for another competition's team", async () => {
-    await h.host.createCompetition({
-      slug: 'other',
-      title: 'Other',
-      datasetPath: h.dataDir,
-      endsAt: new Date(Date.now() + 86_400_000).toISOString(),
-    });
+    await h.competition('other', 'Other');
     const run = await cli(['submit', h.baseline, '--competition', 'other'], { server: h.url, token });
     expect(run.code).toBe(1);
     expect(run.err).toMatch(/^sketchboard submit: .+ \(HTTP 403 forbidden\)\n$/);

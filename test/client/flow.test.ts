@@ -12,14 +12,7 @@ const ids: string[] = [];
 
 beforeAll(async () => {
   h = await startHarness();
-  await h.host.createCompetition({
-    slug: SLUG,
-    title: 'CLI flow',
-    datasetPath: h.dataDir,
-    endsAt: new Date(Date.now() + 86_400_000).toISOString(),
-    dailyLimit: 3,
-    finals: 1,
-  });
+  await h.competition(SLUG, 'CLI flow', { dailyLimit: 3, finals: 1 });
 }, 180_000);
 
 afterAll(async () => {

@@ -19,6 +19,8 @@ export type Harness = {
   dataDir: string;
   baseline: string;
   dir: string;
+  /** As the host: a competition on the demo data folder, ending a day from now, with `rules` added. */
+  competition(slug: string, title: string, rules?: { dailyLimit?: number; finals?: number }): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -35,13 +37,23 @@ export async function startHarness(maxBundleBytes = 4 * 1024 * 1024): Promise<Ha
   const service = await startService({ ...env, port: 0 }, { demo: true, hostname: '127.0.0.1' });
   const demo = service.demo;
   if (!demo) throw new Error('the demo competition was not created');
+  const host = new HostClient({ server: service.url, token: service.hostToken.token });
   return {
     service,
     url: service.url,
-    host: new HostClient({ server: service.url, token: service.hostToken.token }),
+    host,
     dataDir: demo.dataDir,
     baseline: demo.baselineBundle,
     dir,
+    async competition(slug, title, rules = {}) {
+      await host.createCompetition({
+        slug,
+        title,
+        datasetPath: demo.dataDir,
+        endsAt: new Date(Date.now() + 86_400_000).toISOString(),
+        ...rules,
+      });
+    },
     async close() {
       await service.stop();
       await rm(dir, { recursive: true, force: true });

@@ -32,13 +32,7 @@ async function folder(name: string, extra: Record<string, Uint8Array> = {}): Pro
 beforeAll(async () => {
   h = await startHarness();
   work = await mkdtemp(join(h.dir, 'bundles-'));
-  await h.host.createCompetition({
-    slug: SLUG,
-    title: 'Plan flow',
-    datasetPath: h.dataDir,
-    endsAt: new Date(Date.now() + 86_400_000).toISOString(),
-    dailyLimit: 20,
-  });
+  await h.competition(SLUG, 'Plan flow', { dailyLimit: 20 });
   token = tokenOf(await cli(['register', SLUG, '--team', 'Planner', '--member', 'pat'], { server: h.url }));
   client = new SketchboardClient({ server: h.url, token });
 }, 180_000);

@@ -1,21 +1,18 @@
 // readCsv / writeCsv: header checks, file:line errors, quoting round trips, atomic writes.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readCsv, writeCsv } from '../../core/data/csv.js';
-import { expectDataError, put, removeDir, tempDir } from './fixtures.js';
+import { useTempDir } from '../helpers/temp.js';
+import { expectDataError, put } from './fixtures.js';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await tempDir('sb-csv-');
-});
-afterEach(() => removeDir(dir));
+const tmp = useTempDir('sb-csv-');
 
 const SPEC = { required: ['ID', 'image_path'], optional: ['split'] } as const;
 
 async function read(text: string) {
-  await put(dir, 'f.csv', text);
-  return readCsv(path.join(dir, 'f.csv'), SPEC);
+  await put(tmp.dir, 'f.csv', text);
+  return readCsv(path.join(tmp.dir, 'f.csv'), SPEC);
 }
 
 describe('readCsv', () => {
@@ -66,13 +63,13 @@ describe('readCsv', () => {
   });
 
   it('reports a missing file', async () => {
-    await expectDataError(readCsv(path.join(dir, 'nope.csv'), SPEC), /nope\.csv: file not found/);
+    await expectDataError(readCsv(path.join(tmp.dir, 'nope.csv'), SPEC), /nope\.csv: file not found/);
   });
 });
 
 describe('writeCsv', () => {
   it('round-trips values that need quoting', async () => {
-    const file = path.join(dir, 'out.csv');
+    const file = path.join(tmp.dir, 'out.csv');
     const rows = [
       { ID: '1', image_path: 'a,b.png' },
       { ID: '2', image_path: 'quote "x".png' },
@@ -84,11 +81,11 @@ describe('writeCsv', () => {
   });
 
   it('writes numbers, a header for zero rows, and replaces the file atomically', async () => {
-    const file = path.join(dir, 'out.csv');
+    const file = path.join(tmp.dir, 'out.csv');
     await writeCsv(file, ['ID', 'target'], [{ ID: 'x', target: 3 }]);
     expect(await readFile(file, 'utf8')).toBe('ID,target\nx,3\n');
     await writeCsv(file, ['ID', 'target'], []);
     expect(await readFile(file, 'utf8')).toBe('ID,target\n');
-    expect(await readdir(dir)).toEqual(['out.csv']);
+    expect(await readdir(tmp.dir)).toEqual(['out.csv']);
   });
 });

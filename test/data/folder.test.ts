@@ -1,15 +1,12 @@
 // Folder-per-class loader, and the io helpers it shares with the layout loaders (mapLimit, safe paths).
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadFolderDataset } from '../../core/data/folder.js';
 import { mapLimit, safeRelativePath } from '../../core/data/io.js';
-import { expectDataError, put, removeDir, tempDir } from './fixtures.js';
+import { useTempDir } from '../helpers/temp.js';
+import { expectDataError, put } from './fixtures.js';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await tempDir('sb-folder-');
-});
-afterEach(() => removeDir(dir));
+const tmp = useTempDir('sb-folder-');
 
 describe('loadFolderDataset', () => {
   it('numbers classes by sorted name and lists their images by name', async () => {
@@ -21,12 +18,12 @@ describe('loadFolderDataset', () => {
       'ant/notes.txt',
       'ant/.hidden.png',
     ]) {
-      await put(dir, rel, 'img');
+      await put(tmp.dir, rel, 'img');
     }
-    await put(dir, 'ant/deeper/y.png', 'img');
-    await put(dir, '.cache/z.png', 'img');
-    await put(dir, 'README.md', 'text');
-    const { items, classNames } = await loadFolderDataset(dir);
+    await put(tmp.dir, 'ant/deeper/y.png', 'img');
+    await put(tmp.dir, '.cache/z.png', 'img');
+    await put(tmp.dir, 'README.md', 'text');
+    const { items, classNames } = await loadFolderDataset(tmp.dir);
     expect(classNames).toEqual(['Ant', 'ant', 'zebra']);
     expect(items.map((i) => [i.relPath, i.target, i.className])).toEqual([
       ['Ant/1.webp', 0, 'Ant'],
@@ -34,17 +31,20 @@ describe('loadFolderDataset', () => {
       ['zebra/a.jpg', 2, 'zebra'],
       ['zebra/b.PNG', 2, 'zebra'],
     ]);
-    expect(items[0].imagePath).toBe(path.join(path.resolve(dir), 'Ant', '1.webp'));
+    expect(items[0].imagePath).toBe(path.join(path.resolve(tmp.dir), 'Ant', '1.webp'));
   });
 
   it('refuses a missing root, a root without class folders, and a class folder without images', async () => {
-    await expectDataError(loadFolderDataset(path.join(dir, 'nope')), /dataset folder .*nope does not exist/);
-    await put(dir, 'loose.png', 'img');
-    await expectDataError(loadFolderDataset(dir), /has no class folders/);
-    await expectDataError(loadFolderDataset(path.join(dir, 'loose.png')), /is not a folder/);
-    await put(dir, 'cat/1.png', 'img');
-    await put(dir, 'dog/readme.txt', 'text');
-    await expectDataError(loadFolderDataset(dir), /class folder .*dog has no images/);
+    await expectDataError(
+      loadFolderDataset(path.join(tmp.dir, 'nope')),
+      /dataset folder .*nope does not exist/,
+    );
+    await put(tmp.dir, 'loose.png', 'img');
+    await expectDataError(loadFolderDataset(tmp.dir), /has no class folders/);
+    await expectDataError(loadFolderDataset(path.join(tmp.dir, 'loose.png')), /is not a folder/);
+    await put(tmp.dir, 'cat/1.png', 'img');
+    await put(tmp.dir, 'dog/readme.txt', 'text');
+    await expectDataError(loadFolderDataset(tmp.dir), /class folder .*dog has no images/);
   });
 });
 

@@ -1,28 +1,18 @@
 // Competition-layout loaders: the happy path and every refusal, each with its message.
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadCompetitionDir } from '../../core/data/competition.js';
 import { loadTestLabels, loadTestSet, loadTrainSet } from '../../core/data/layout.js';
-import {
-  type CompetitionFiles,
-  expectDataError,
-  removeDir,
-  tempDir,
-  VALID,
-  writeCompetition,
-} from './fixtures.js';
+import { useTempDir } from '../helpers/temp.js';
+import { type CompetitionFiles, expectDataError, VALID, writeCompetition } from './fixtures.js';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await tempDir('sb-layout-');
-});
-afterEach(() => removeDir(dir));
+const tmp = useTempDir('sb-layout-');
 
 const TRAIN_HEAD = 'class_name,image_path,target\n';
 
 async function loadWith(parts: CompetitionFiles) {
-  await writeCompetition(dir, parts);
-  return loadCompetitionDir(dir, { labels: true });
+  await writeCompetition(tmp.dir, parts);
+  return loadCompetitionDir(tmp.dir, { labels: true });
 }
 
 describe('loadCompetitionDir', () => {
@@ -33,11 +23,11 @@ describe('loadCompetitionDir', () => {
     expect(c.train[2]).toEqual({
       className: 'dog',
       relPath: 'dog/1.png',
-      imagePath: path.join(path.resolve(dir), 'train', 'dog/1.png'),
+      imagePath: path.join(path.resolve(tmp.dir), 'train', 'dog/1.png'),
       target: 1,
     });
     expect(c.test.map((t) => t.id)).toEqual(['10', '11', '12']);
-    expect(c.test[0].imagePath).toBe(path.join(path.resolve(dir), 'test', 'a.png'));
+    expect(c.test[0].imagePath).toBe(path.join(path.resolve(tmp.dir), 'test', 'a.png'));
     expect(c.labels).toEqual([
       { id: '10', relPath: 'a.png', target: 0, split: 'private' },
       { id: '11', relPath: 'b.png', target: 1, split: 'public' },
@@ -46,18 +36,18 @@ describe('loadCompetitionDir', () => {
   });
 
   it('leaves labels out unless asked', async () => {
-    await writeCompetition(dir);
-    expect((await loadCompetitionDir(dir)).labels).toBeUndefined();
+    await writeCompetition(tmp.dir);
+    expect((await loadCompetitionDir(tmp.dir)).labels).toBeUndefined();
   });
 
   it('names missing images with their lines, and can skip the check', async () => {
-    await writeCompetition(dir, { images: VALID.images.filter((f) => f !== 'train/dog/1.png') });
+    await writeCompetition(tmp.dir, { images: VALID.images.filter((f) => f !== 'train/dog/1.png') });
     await expectDataError(
-      loadTrainSet(dir),
+      loadTrainSet(tmp.dir),
       /train\.csv: 1 image file\(s\) missing: line 4: .*train\/dog\/1\.png/,
     );
-    expect((await loadTrainSet(dir, { checkImages: false })).items).toHaveLength(4);
-    const other = path.join(dir, 'other');
+    expect((await loadTrainSet(tmp.dir, { checkImages: false })).items).toHaveLength(4);
+    const other = path.join(tmp.dir, 'other');
     await writeCompetition(other, { images: ['train/cat/1.png'] });
     await expectDataError(
       loadTestSet(other),
@@ -149,10 +139,10 @@ describe('loadCompetitionDir', () => {
       loadWith({ labels: 'ID,image_path,target\n10,a.png,2\n11,b.png,1\n12,c.png,1\n' }),
       /ID "10" has target 2, but train\.csv has only 2 classes/,
     );
-    await expectDataError(loadTestLabels(path.join(dir, 'nope.csv')), /nope\.csv: file not found/);
-    await writeCompetition(dir, { labels: 'ID,image_path,target,split\n10,a.png,0,secret\n' });
+    await expectDataError(loadTestLabels(path.join(tmp.dir, 'nope.csv')), /nope\.csv: file not found/);
+    await writeCompetition(tmp.dir, { labels: 'ID,image_path,target,split\n10,a.png,0,secret\n' });
     await expectDataError(
-      loadTestLabels(path.join(dir, 'test_labels.csv')),
+      loadTestLabels(path.join(tmp.dir, 'test_labels.csv')),
       /line 2: split "secret" must be "public" or "private"/,
     );
   });
@@ -160,6 +150,6 @@ describe('loadCompetitionDir', () => {
   it('refuses a train.csv or test.csv without rows, and a missing train.csv', async () => {
     await expectDataError(loadWith({ train: TRAIN_HEAD }), /train\.csv: no rows/);
     await expectDataError(loadWith({ test: 'ID,image_path\n' }), /test\.csv: no rows/);
-    await expectDataError(loadTrainSet(path.join(dir, 'elsewhere')), /train\.csv: file not found/);
+    await expectDataError(loadTrainSet(path.join(tmp.dir, 'elsewhere')), /train\.csv: file not found/);
   });
 });

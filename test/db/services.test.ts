@@ -1,6 +1,6 @@
 // Competitions, teams, bundles and the trigger rules over every driver: window, limits, idempotency, the race.
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { teams, testItems } from '../../functions/db/schema.js';
 import { SCORE_QUEUE, type ScoreJobData } from '../../functions/queue/queue.js';
 import { isServiceError, type ServiceErrorCode } from '../../functions/services/errors.js';
@@ -14,7 +14,6 @@ import {
   listCompetitions,
   recordBundle,
   registerTeam,
-  type ServiceContext,
   teamByToken,
   triggerSubmission,
 } from '../../functions/services/index.js';
@@ -23,26 +22,20 @@ import {
   drivers,
   labeledItems,
   manifestFor,
-  openTestServices,
   seedCompetition,
   uniqueSlug,
+  useTestServices,
 } from '../helpers/db.js';
 
 const DAY = 86_400_000;
 const code = (c: ServiceErrorCode) => (e: unknown) => isServiceError(e, c);
 
 describe.each(drivers())('competition services over %s', (driver) => {
-  let t: Awaited<ReturnType<typeof openTestServices>>;
-  let ctx: ServiceContext;
-  beforeAll(async () => {
-    t = await openTestServices(driver);
-    ctx = t.ctx;
-  });
-  afterAll(() => t?.close());
+  const t = useTestServices(driver);
 
   it('creates a competition with a fixed split and never shows labels, splits or paths', async () => {
     const slug = uniqueSlug('split');
-    const created = await createCompetition(ctx, {
+    const created = await createCompetition(t.ctx, {
       slug,
       title: 'Split',
       classes: 4,
@@ -55,20 +48,20 @@ describe.each(drivers())('competition services over %s', (driver) => {
     });
     expect(created.testItems).toEqual({ public: 10, private: 30 });
     expect(created.phase).toBe('open');
-    const rows = await ctx.db.select().from(testItems).where(eq(testItems.competitionId, created.id));
+    const rows = await t.ctx.db.select().from(testItems).where(eq(testItems.competitionId, created.id));
     // 10 items per class at 0.25: each class gives 2 or 3 (largest remainder settles the total at 10).
     const perClass = [0, 1, 2, 3].map(
       (l) => rows.filter((r) => r.label === l && r.split === 'public').length,
     );
     expect(perClass.every((n) => n === 2 || n === 3)).toBe(true);
     expect(perClass.reduce((a, b) => a + b)).toBe(10);
-    const shown = JSON.stringify([await getCompetition(ctx, slug), await listCompetitions(ctx)]);
+    const shown = JSON.stringify([await getCompetition(t.ctx, slug), await listCompetitions(t.ctx)]);
     for (const secret of ['label', '"split"', 'secret-dataset-dir', 'splitSeed', 'img/', '"i1"']) {
       expect(shown).not.toContain(secret);
     }
-    await expect(createCompetition(ctx, { ...baseInput(slug), items: labeledItems(4, 4) })).rejects.toSatisfy(
-      code('conflict'),
-    );
+    await expect(
+      createCompetition(t.ctx, { ...baseInput(slug), items: labeledItems(4, 4) }),
+    ).rejects.toSatisfy(code('conflict'));
   });
 
   it('validates what a schema cannot', async () => {
@@ -80,38 +73,38 @@ describe.each(drivers())('competition services over %s', (driver) => {
       { items: [...labeledItems(3, 4), { id: 'i0', imagePath: 'y.png', label: 0 }] },
     ];
     for (const override of bad) {
-      await expect(createCompetition(ctx, { ...baseInput(uniqueSlug()), ...override })).rejects.toSatisfy(
+      await expect(createCompetition(t.ctx, { ...baseInput(uniqueSlug()), ...override })).rejects.toSatisfy(
         code('invalid_argument'),
       );
     }
-    await expect(getCompetition(ctx, 'no-such-competition')).rejects.toSatisfy(code('not_found'));
+    await expect(getCompetition(t.ctx, 'no-such-competition')).rejects.toSatisfy(code('not_found'));
   });
 
   it('registers teams with a hashed token and authenticates host and teams', async () => {
-    const { slug } = await seedCompetition(ctx);
-    const { team, token } = await registerTeam(ctx, slug, { name: ' Voters ', members: ['ana'] });
+    const { slug } = await seedCompetition(t.ctx);
+    const { team, token } = await registerTeam(t.ctx, slug, { name: ' Voters ', members: ['ana'] });
     expect(team.name).toBe('Voters');
     expect(token).toMatch(/^sb_[A-Za-z0-9_-]{43}$/);
-    const [stored] = await ctx.db.select().from(teams).where(eq(teams.id, team.id));
+    const [stored] = await t.ctx.db.select().from(teams).where(eq(teams.id, team.id));
     expect(stored.tokenHash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(stored)).not.toContain(token);
-    expect(await authenticate(ctx, token)).toEqual({
+    expect(await authenticate(t.ctx, token)).toEqual({
       kind: 'team',
       team: { id: team.id, competitionId: team.competitionId, name: 'Voters' },
     });
-    expect(await authenticate(ctx, ctx.hostToken!)).toEqual({ kind: 'host' });
-    await expect(authenticate(ctx, `${token}x`)).rejects.toSatisfy(code('unauthenticated'));
-    expect(await teamByToken(ctx, 'sb_unknown')).toBeNull();
-    await expect(registerTeam(ctx, slug, { name: 'Voters', members: ['x'] })).rejects.toSatisfy(
+    expect(await authenticate(t.ctx, t.ctx.hostToken!)).toEqual({ kind: 'host' });
+    await expect(authenticate(t.ctx, `${token}x`)).rejects.toSatisfy(code('unauthenticated'));
+    expect(await teamByToken(t.ctx, 'sb_unknown')).toBeNull();
+    await expect(registerTeam(t.ctx, slug, { name: 'Voters', members: ['x'] })).rejects.toSatisfy(
       code('conflict'),
     );
-    await expect(registerTeam(ctx, slug, { name: 'E', members: [] })).rejects.toSatisfy(
+    await expect(registerTeam(t.ctx, slug, { name: 'E', members: [] })).rejects.toSatisfy(
       code('invalid_argument'),
     );
   });
 
   it('records a bundle once per team and archive, and checks its class count', async () => {
-    const { teamId } = await seedCompetition(ctx);
+    const { teamId } = await seedCompetition(t.ctx);
     const input = {
       teamId,
       sha256: 'c'.repeat(64),
@@ -120,20 +113,20 @@ describe.each(drivers())('competition services over %s', (driver) => {
       files: [{ path: 'manifest.json', bytes: 10, sha256: 'f'.repeat(64) }],
       blobKey: 'bundles/c.zip',
     };
-    const first = await recordBundle(ctx, input);
-    const again = await recordBundle(ctx, input);
+    const first = await recordBundle(t.ctx, input);
+    const again = await recordBundle(t.ctx, input);
     expect(first.created).toBe(true);
     expect(again).toEqual({ bundle: first.bundle, created: false });
     await expect(
-      recordBundle(ctx, { ...input, sha256: 'd'.repeat(64), manifest: manifestFor(5) }),
+      recordBundle(t.ctx, { ...input, sha256: 'd'.repeat(64), manifest: manifestFor(5) }),
     ).rejects.toSatisfy(code('invalid_bundle'));
   });
 
   it('finds a team’s bundle by its sha256, never another team’s', async () => {
-    const { slug, teamId } = await seedCompetition(ctx);
-    const other = (await registerTeam(ctx, slug, { name: 'Team B', members: ['cy'] })).team.id;
+    const { slug, teamId } = await seedCompetition(t.ctx);
+    const other = (await registerTeam(t.ctx, slug, { name: 'Team B', members: ['cy'] })).team.id;
     const sha256 = 'e'.repeat(64);
-    expect(await findBundleBySha(ctx, teamId, sha256)).toBeNull();
+    expect(await findBundleBySha(t.ctx, teamId, sha256)).toBeNull();
     const input = {
       teamId,
       sha256,
@@ -142,36 +135,36 @@ describe.each(drivers())('competition services over %s', (driver) => {
       files: [],
       blobKey: 'bundles/e.zip',
     };
-    const { bundle } = await recordBundle(ctx, input);
-    expect(await findBundleBySha(ctx, teamId, sha256)).toEqual(bundle);
-    expect(await findBundleBySha(ctx, other, sha256)).toBeNull();
-    expect(await findBundleBySha(ctx, teamId, 'E'.repeat(64))).toBeNull();
-    expect(await findBundleBySha(ctx, 'not-a-uuid', sha256)).toBeNull();
+    const { bundle } = await recordBundle(t.ctx, input);
+    expect(await findBundleBySha(t.ctx, teamId, sha256)).toEqual(bundle);
+    expect(await findBundleBySha(t.ctx, other, sha256)).toBeNull();
+    expect(await findBundleBySha(t.ctx, teamId, 'E'.repeat(64))).toBeNull();
+    expect(await findBundleBySha(t.ctx, 'not-a-uuid', sha256)).toBeNull();
   });
 
   it('accepts triggers only inside the window and for the team’s own bundle', async () => {
     const now = t.clock.now().getTime();
-    const early = await seedCompetition(ctx, {
+    const early = await seedCompetition(t.ctx, {
       startsAt: new Date(now + DAY),
       endsAt: new Date(now + 2 * DAY),
     });
-    await expect(triggerSubmission(ctx, early)).rejects.toSatisfy(code('competition_closed'));
-    const late = await seedCompetition(ctx, { endsAt: new Date(now + 1000) });
+    await expect(triggerSubmission(t.ctx, early)).rejects.toSatisfy(code('competition_closed'));
+    const late = await seedCompetition(t.ctx, { endsAt: new Date(now + 1000) });
     t.clock.advance(1000);
     try {
-      await expect(triggerSubmission(ctx, late)).rejects.toSatisfy(code('competition_closed'));
+      await expect(triggerSubmission(t.ctx, late)).rejects.toSatisfy(code('competition_closed'));
     } finally {
       t.clock.advance(-1000);
     }
-    const open = await seedCompetition(ctx);
-    const other = await registerTeam(ctx, open.slug, { name: 'Other', members: ['o'] });
+    const open = await seedCompetition(t.ctx);
+    const other = await registerTeam(t.ctx, open.slug, { name: 'Other', members: ['o'] });
     await expect(
-      triggerSubmission(ctx, { teamId: other.team.id, bundleId: open.bundleId }),
+      triggerSubmission(t.ctx, { teamId: other.team.id, bundleId: open.bundleId }),
     ).rejects.toSatisfy(code('not_found'));
-    await expect(triggerSubmission(ctx, { teamId: open.teamId, bundleId: 'nope' })).rejects.toSatisfy(
+    await expect(triggerSubmission(t.ctx, { teamId: open.teamId, bundleId: 'nope' })).rejects.toSatisfy(
       code('not_found'),
     );
-    const { submission, created } = await triggerSubmission(ctx, open);
+    const { submission, created } = await triggerSubmission(t.ctx, open);
     expect(created).toBe(true);
     expect(submission.status).toBe('queued');
     const [job] = await t.queue.boss.findJobs<ScoreJobData>(SCORE_QUEUE, {
@@ -181,59 +174,59 @@ describe.each(drivers())('competition services over %s', (driver) => {
   });
 
   it('counts bundle failures but not infrastructure failures against the UTC daily limit', async () => {
-    const seeded = await seedCompetition(ctx, { dailyLimit: 2 });
+    const seeded = await seedCompetition(t.ctx, { dailyLimit: 2 });
     const fail = async (isInfra: boolean) => {
-      const { submission } = await triggerSubmission(ctx, seeded);
-      const claim = await claimSubmission(ctx, submission.id, 1);
-      await failSubmission(ctx, submission.id, claim!.leaseToken, { code: 'x', message: 'x', isInfra });
+      const { submission } = await triggerSubmission(t.ctx, seeded);
+      const claim = await claimSubmission(t.ctx, submission.id, 1);
+      await failSubmission(t.ctx, submission.id, claim!.leaseToken, { code: 'x', message: 'x', isInfra });
     };
     await fail(true);
     await fail(false);
-    await triggerSubmission(ctx, seeded);
-    await expect(triggerSubmission(ctx, seeded)).rejects.toSatisfy(code('limit_exceeded'));
+    await triggerSubmission(t.ctx, seeded);
+    await expect(triggerSubmission(t.ctx, seeded)).rejects.toSatisfy(code('limit_exceeded'));
     t.clock.advance(DAY);
     try {
-      expect((await triggerSubmission(ctx, seeded)).created).toBe(true);
+      expect((await triggerSubmission(t.ctx, seeded)).created).toBe(true);
     } finally {
       t.clock.advance(-DAY);
     }
   });
 
   it('caps queued-or-running submissions per team', async () => {
-    const seeded = await seedCompetition(ctx, { dailyLimit: 10 });
+    const seeded = await seedCompetition(t.ctx, { dailyLimit: 10 });
     const ids = [];
-    for (let i = 0; i < ctx.maxActiveSubmissions; i++)
-      ids.push((await triggerSubmission(ctx, seeded)).submission.id);
-    await expect(triggerSubmission(ctx, seeded)).rejects.toSatisfy(code('limit_exceeded'));
-    const claim = await claimSubmission(ctx, ids[0], 1);
-    await failSubmission(ctx, ids[0], claim!.leaseToken, {
+    for (let i = 0; i < t.ctx.maxActiveSubmissions; i++)
+      ids.push((await triggerSubmission(t.ctx, seeded)).submission.id);
+    await expect(triggerSubmission(t.ctx, seeded)).rejects.toSatisfy(code('limit_exceeded'));
+    const claim = await claimSubmission(t.ctx, ids[0], 1);
+    await failSubmission(t.ctx, ids[0], claim!.leaseToken, {
       code: 'crash',
       message: 'bundle crashed',
       isInfra: false,
     });
-    expect((await triggerSubmission(ctx, seeded)).created).toBe(true);
+    expect((await triggerSubmission(t.ctx, seeded)).created).toBe(true);
   });
 
   it('returns the same submission for a repeated Idempotency-Key, even under concurrency', async () => {
-    const seeded = await seedCompetition(ctx, { dailyLimit: 3 });
+    const seeded = await seedCompetition(t.ctx, { dailyLimit: 3 });
     const tries = await Promise.all(
-      Array.from({ length: 6 }, () => triggerSubmission(ctx, { ...seeded, idempotencyKey: 'key-1' })),
+      Array.from({ length: 6 }, () => triggerSubmission(t.ctx, { ...seeded, idempotencyKey: 'key-1' })),
     );
     expect(new Set(tries.map((r) => r.submission.id)).size).toBe(1);
     expect(tries.filter((r) => r.created)).toHaveLength(1);
-    const otherBundle = await addBundle(ctx, seeded.teamId);
+    const otherBundle = await addBundle(t.ctx, seeded.teamId);
     await expect(
-      triggerSubmission(ctx, { teamId: seeded.teamId, bundleId: otherBundle, idempotencyKey: 'key-1' }),
+      triggerSubmission(t.ctx, { teamId: seeded.teamId, bundleId: otherBundle, idempotencyKey: 'key-1' }),
     ).rejects.toSatisfy(code('conflict'));
-    await triggerSubmission(ctx, seeded);
-    await triggerSubmission(ctx, seeded);
-    await expect(triggerSubmission(ctx, seeded)).rejects.toSatisfy(code('limit_exceeded'));
-    const retried = await triggerSubmission(ctx, { ...seeded, idempotencyKey: 'key-1' });
+    await triggerSubmission(t.ctx, seeded);
+    await triggerSubmission(t.ctx, seeded);
+    await expect(triggerSubmission(t.ctx, seeded)).rejects.toSatisfy(code('limit_exceeded'));
+    const retried = await triggerSubmission(t.ctx, { ...seeded, idempotencyKey: 'key-1' });
     expect(retried).toEqual({ submission: tries[0].submission, created: false });
   });
 
   it('accepts exactly 5 of 20 concurrent triggers at a daily limit of 5, each with its job', async () => {
-    const wide = { ...ctx, maxActiveSubmissions: 100 };
+    const wide = { ...t.ctx, maxActiveSubmissions: 100 };
     const seeded = await seedCompetition(wide, { dailyLimit: 5 });
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, () => triggerSubmission(wide, seeded)),
@@ -247,7 +240,7 @@ describe.each(drivers())('competition services over %s', (driver) => {
     for (const r of accepted) expect(jobbed.has(r.value.submission.id)).toBe(true);
     // No job without its submission: every refused trigger rolled its enqueue back.
     const { submissions } = await import('../../functions/db/schema.js');
-    const known = new Set((await ctx.db.select({ id: submissions.id }).from(submissions)).map((r) => r.id));
+    const known = new Set((await t.ctx.db.select({ id: submissions.id }).from(submissions)).map((r) => r.id));
     expect([...jobbed].filter((id) => !known.has(id))).toEqual([]);
   });
 });

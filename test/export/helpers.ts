@@ -14,6 +14,17 @@ export async function useCpuBackend(): Promise<void> {
   await tf.ready();
 }
 
+/** A layer as tf.Sequential#add takes it. */
+export type Layer = Parameters<tf.Sequential['add']>[0];
+
+/** A Sequential model over `inputShape` with `layers` in order. */
+export function seq(inputShape: number[], layers: Layer[]): tf.LayersModel {
+  const model = tf.sequential();
+  model.add(tf.layers.inputLayer({ inputShape }));
+  for (const layer of layers) model.add(layer);
+  return model;
+}
+
 /** mulberry32: a small seeded PRNG returning floats in [0, 1). */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;

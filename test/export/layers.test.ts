@@ -1,16 +1,7 @@
 // Every supported layer kind: a tiny seeded TF.js model, exported to ONNX, must match TF.js within 1e-4.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compareWithTfjs, randomizeWeights, useCpuBackend } from './helpers.js';
-
-type Layer = Parameters<tf.Sequential['add']>[0];
-
-function seq(inputShape: number[], layers: Layer[]): tf.LayersModel {
-  const model = tf.sequential();
-  model.add(tf.layers.inputLayer({ inputShape }));
-  for (const layer of layers) model.add(layer);
-  return model;
-}
+import { compareWithTfjs, type Layer, randomizeWeights, seq, useCpuBackend } from './helpers.js';
 
 const L = tf.layers;
 const head = (units = 3): Layer[] => [L.flatten(), L.dense({ units })];

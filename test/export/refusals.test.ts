@@ -5,17 +5,9 @@ import { permute } from '../../core/backends/onnx-export/context.js';
 import { exportLayersModel, SUPPORTED_LAYERS } from '../../core/backends/onnx-export/index.js';
 import { padAttributes, samePads1d } from '../../core/backends/onnx-export/layers-spatial.js';
 import { type ErrorCode, isSketchboardError } from '../../core/errors.js';
-import { useCpuBackend } from './helpers.js';
+import { seq, useCpuBackend } from './helpers.js';
 
 const L = tf.layers;
-type Layer = Parameters<tf.Sequential['add']>[0];
-
-function seq(inputShape: number[], layers: Layer[]): tf.LayersModel {
-  const model = tf.sequential();
-  model.add(tf.layers.inputLayer({ inputShape }));
-  for (const layer of layers) model.add(layer);
-  return model;
-}
 
 function refusal(fn: () => unknown, code: ErrorCode = 'invalid_model'): string {
   try {

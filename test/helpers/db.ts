@@ -1,6 +1,8 @@
 // Test databases over every driver: PGlite always, real PostgreSQL when TEST_DATABASE_URL is set (fresh DB per file).
+
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
+import { afterAll, beforeAll } from 'vitest';
 import { type Manifest, parseManifest } from '../../core/bundle/manifest.js';
 import { type Database, openDatabase } from '../../functions/db/client.js';
 import { type JobQueue, startQueue } from '../../functions/queue/queue.js';
@@ -52,6 +54,28 @@ export async function openTestDatabase(driver: DriverName): Promise<TestDatabase
 export function testClock(start: Date): { now: () => Date; set(at: Date): void; advance(ms: number): void } {
   let t = start.getTime();
   return { now: () => new Date(t), set: (at) => (t = at.getTime()), advance: (ms) => (t += ms) };
+}
+
+/** What openTestServices opens. */
+export type TestServices = Awaited<ReturnType<typeof openTestServices>>;
+
+/**
+ * Registers, in the enclosing describe, openTestServices(driver, options) in beforeAll and its close in afterAll;
+ * returns the live handle (read its fields inside hooks and tests registered after this call).
+ *
+ * @example
+ * describe.each(drivers())('x over %s', (driver) => { const t = useTestServices(driver); it('...', () => seedCompetition(t.ctx)); });
+ */
+export function useTestServices(
+  driver: DriverName,
+  options: { maxActiveSubmissions?: number; start?: Date } = {},
+): TestServices {
+  const t = {} as TestServices;
+  beforeAll(async () => {
+    Object.assign(t, await openTestServices(driver, options));
+  });
+  afterAll(() => t.close?.());
+  return t;
 }
 
 /** Opens a database, starts the queue on it, and builds a ServiceContext (clock, host token) around both. */
@@ -134,9 +158,21 @@ export async function seedCompetition(
     items: labeledItems(40, 4),
     ...overrides,
   });
-  const { team, token } = await registerTeam(ctx, slug, { name: 'Team A', members: ['ana', 'bo'] });
-  const bundleId = await addBundle(ctx, team.id, overrides.classes ?? 4);
-  return { slug, teamId: team.id, token, bundleId };
+  return {
+    slug,
+    ...(await addTeam(ctx, slug, { name: 'Team A', members: ['ana', 'bo'] }, overrides.classes)),
+  };
+}
+
+/** Registers a team in competition `slug` and records one bundle for it; returns its id, token and bundle id. */
+export async function addTeam(
+  ctx: ServiceContext,
+  slug: string,
+  input: { name: string; members: string[] },
+  classes = 4,
+): Promise<{ teamId: string; token: string; bundleId: string }> {
+  const { team, token } = await registerTeam(ctx, slug, input);
+  return { teamId: team.id, token, bundleId: await addBundle(ctx, team.id, classes) };
 }
 
 /** Records a bundle with a random sha for `teamId`; returns its id. */

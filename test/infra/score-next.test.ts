@@ -1,44 +1,26 @@
 // `sketchboard score --next` (what each KEDA Job runs): claims exactly one queued job, scores it, settles it; empty queue: nothing.
-import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { scoreNext } from '../../functions/cli/score.js';
 import { SCORE_DEAD_QUEUE, SCORE_QUEUE } from '../../functions/queue/queue.js';
 import { drivers } from '../helpers/db.js';
-import { makeBundle, makeSketchSet, type SketchSet, tempRoot } from '../scorer/fixtures.js';
-import { type Harness, openHarness } from '../scorer/harness.js';
+import { makeBundle } from '../scorer/fixtures.js';
+import { useHarness, useScorerSuite } from '../scorer/suite.js';
 
-let root: string;
-let set: SketchSet;
-let good: string;
-let nan: string;
-let unstored: string;
-
-beforeAll(async () => {
-  root = await tempRoot('next');
-  set = await makeSketchSet(root);
-  good = await makeBundle(root, 'good', [{ kind: 'good', seed: 4 }]);
-  nan = await makeBundle(root, 'nan', [{ kind: 'nan', seed: 1 }]);
+const suite = useScorerSuite('next', async (root) => ({
+  good: await makeBundle(root, 'good', [{ kind: 'good', seed: 4 }]),
+  nan: await makeBundle(root, 'nan', [{ kind: 'nan', seed: 1 }]),
   // Recorded but never stored: it must differ from every stored bundle (blobs are content-addressed).
-  unstored = await makeBundle(root, 'unstored', [{ kind: 'good', seed: 9 }]);
-}, 120_000);
-afterAll(async () => {
-  if (root) await rm(root, { recursive: true, force: true });
-});
+  unstored: await makeBundle(root, 'unstored', [{ kind: 'good', seed: 9 }]),
+}));
 
 describe.each(drivers())('score --next over %s', (driver) => {
-  let h: Harness;
+  const h = useHarness(driver, suite);
   /** pg-boss's state of the job of a submission. */
   const jobState = async (submissionId: string) => {
     const jobs = await h.queue.boss.findJobs(SCORE_QUEUE, { data: { submissionId } });
     expect(jobs).toHaveLength(1);
     return jobs[0].state;
   };
-  beforeAll(async () => {
-    h = await openHarness(driver, root, set);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
 
   it('exits with nothing to do when the queue is empty', async () => {
     expect(await scoreNext(h.queue, h.deps())).toEqual({ status: 'empty' });
@@ -46,8 +28,8 @@ describe.each(drivers())('score --next over %s', (driver) => {
 
   it('takes exactly one queued submission per call, oldest first, and completes its job', async () => {
     const team = await h.competition();
-    const first = await h.trigger(team, await h.upload(team, good));
-    const second = await h.trigger(team, await h.upload(team, nan));
+    const first = await h.trigger(team, await h.upload(team, suite.bundles.good));
+    const second = await h.trigger(team, await h.upload(team, suite.bundles.nan));
 
     const one = await scoreNext(h.queue, h.deps());
     expect(one).toMatchObject({ status: 'scored', submissionId: first });
@@ -67,7 +49,7 @@ describe.each(drivers())('score --next over %s', (driver) => {
 
   it('hands an infrastructure fault back to the queue for a retry', async () => {
     const team = await h.competition();
-    const id = await h.trigger(team, await h.upload(team, unstored, { missingBlob: true }));
+    const id = await h.trigger(team, await h.upload(team, suite.bundles.unstored, { missingBlob: true }));
     const out = await scoreNext(h.queue, h.deps());
     expect(out).toMatchObject({ status: 'retry', submissionId: id });
     expect(await h.row(id)).toMatchObject({ status: 'queued' });

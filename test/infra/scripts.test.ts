@@ -1,15 +1,14 @@
 // infra/migrate.ts and infra/probe.ts run exactly as the containers run them: `node --import tsx infra/<script>.ts`.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCORE_DEAD_QUEUE, SCORE_QUEUE } from '../../functions/queue/queue.js';
+import { useSuiteDir } from '../helpers/temp.js';
 import { REPO } from './manifest-model.js';
 
 const run = promisify(execFile);
@@ -30,21 +29,15 @@ async function script(name: string, env: Record<string, string>, args: string[] 
   }
 }
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sb-infra-scripts-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const tmp = useSuiteDir('sb-infra-scripts-');
 
 describe('infra/migrate.ts', () => {
   it('sets up schema and queues on embedded PGlite', async () => {
-    const env = { SKETCHBOARD_DATA_DIR: join(dir, 'data') };
+    const env = { SKETCHBOARD_DATA_DIR: join(tmp.dir, 'data') };
     const first = await script('migrate', env);
     expect(first.stderr).toBe('');
     expect(first).toMatchObject({ code: 0, stdout: expect.stringMatching(/up to date on PGlite in /) });
-    const pglite = new PGlite(join(dir, 'data', 'pglite'));
+    const pglite = new PGlite(join(tmp.dir, 'data', 'pglite'));
     try {
       const queues = await pglite.query<{ name: string }>('select name from pgboss.queue order by name');
       expect(queues.rows.map((r) => r.name)).toEqual([SCORE_QUEUE, SCORE_DEAD_QUEUE].sort());
@@ -58,7 +51,7 @@ describe('infra/migrate.ts', () => {
   it('exits 1 with the environment problem, before touching anything', async () => {
     const out = await script('migrate', {
       DATABASE_URL: 'postgres://db/x',
-      SKETCHBOARD_DATA_DIR: join(dir, 'bad'),
+      SKETCHBOARD_DATA_DIR: join(tmp.dir, 'bad'),
     });
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/migrate: invalid environment:\n\s+SKETCHBOARD_HOST_TOKEN: required/);

@@ -1,34 +1,23 @@
 // Leaves reading named outputs of TF.js models (LayersModel, GraphModel): one run per (batch, spec, view), checks.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../../core/backends/index.js';
+import { describe, expect, it } from 'vitest';
 import { getTf } from '../../core/backends/tfjs.js';
 import { checkBundleModels } from '../../core/predict/models.js';
 import { bundleFiles, graphNet } from '../backends/tfjs-fixtures.js';
-import { sketchSet, tinyNet, writeTfjs } from './fixtures.js';
+import { tinyNet, writeTfjs } from './fixtures.js';
 import {
   boxed,
   bundleOf,
   CLASSES,
   countingLoader,
-  expectSameTables,
+  expectHeadsMatchSingles,
   refusal,
-  tablesOf,
+  useSketchRoot,
 } from './multi-fixtures.js';
 
-let root: string;
-let images: string[];
-
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'sb-tfheads-'));
-  images = (await sketchSet(path.join(root, 'data'), CLASSES, 3, 32)).map((i) => i.imagePath);
-}, 120_000);
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const set = useSketchRoot('sb-tfheads-');
 
 /** A functional LayersModel with heads fold0, fold1 (tinyNet's shape each) and the same heads as single models. */
 async function layersHeads(seeds: number[]): Promise<{ multi: LayersModel; singles: LayersModel[] }> {
@@ -65,41 +54,24 @@ async function layersHeads(seeds: number[]): Promise<{ multi: LayersModel; singl
 
 describe('multi-output TF.js models', () => {
   it('a LayersModel with two output layers: one run per (batch, spec, view), tables of its single heads', async () => {
-    const dir = path.join(root, 'tfjs');
+    const dir = path.join(set.root, 'tfjs');
     const { multi, singles } = await layersHeads([11, 13]);
     await writeTfjs(multi, dir, 'heads/model.json');
     for (const [k, net] of singles.entries()) await writeTfjs(net, dir, `s${k}/model.json`);
-    const members = (file: (k: number) => string, named: boolean) =>
-      [0, 1, 0].map((k, i) => ({
-        model: file(k),
-        ...(named ? { outputName: `fold${k}` } : {}),
-        ...(i === 2 ? { input: boxed } : {}),
-      }));
-    const counting = countingLoader();
-    const got = await tablesOf(
-      bundleOf(
-        dir,
-        members(() => 'heads/model.json', true),
-      ),
-      images,
-      counting.loader,
+    const { multi: calls } = await expectHeadsMatchSingles(
+      dir,
+      set.images,
+      [{ k: 0 }, { k: 1 }, { k: 0, input: boxed }],
+      'heads/model.json',
+      (k) => `s${k}/model.json`,
     );
-    const want = await tablesOf(
-      bundleOf(
-        dir,
-        members((k) => `s${k}/model.json`, false),
-      ),
-      images,
-      loadModel,
-    );
-    expectSameTables(got, want);
-    expect(counting.calls.get('heads/model.json')).toEqual([
+    expect(calls.get('heads/model.json')).toEqual([
       ...[0, 1, 2].flatMap(() => [['fold0', 'fold1'], ['fold0', 'fold1'], ['fold0'], ['fold0']]),
     ]);
   });
 
   it('a GraphModel: its output nodes are checked at upload, a missing one refused with the list', async () => {
-    const dir = path.join(root, 'graph');
+    const dir = path.join(set.root, 'graph');
     for (const [name, bytes] of Object.entries(bundleFiles(graphNet({ logitsOutput: true }), 'g'))) {
       await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
       await writeFile(path.join(dir, name), bytes);

@@ -1,28 +1,24 @@
 // Leaves reading named outputs of one ONNX model: one run per (batch, spec, view), tables equal to single models.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkBundleModels, loadBundleModels } from '../../core/predict/models.js';
 import { predictBundle } from '../../core/predict/predictor.js';
 import { maxAbsDiff } from '../backends/fixtures.js';
-import { mergeHeads, sketchSet, tinyNet, writeOnnx } from './fixtures.js';
+import { mergeHeads, tinyNet, writeOnnx } from './fixtures.js';
 import {
   boxed,
   bundleOf,
   CLASSES,
   countingLoader,
-  expectSameTables,
+  expectHeadsMatchSingles,
+  headLeaves,
   refusal,
-  tablesOf,
+  useSketchRoot,
 } from './multi-fixtures.js';
 
-let root: string;
-let images: string[];
-
-beforeAll(async () => {
-  root = await mkdtemp(path.join(tmpdir(), 'sb-heads-'));
-  images = (await sketchSet(path.join(root, 'data'), CLASSES, 3, 32)).map((i) => i.imagePath);
+/** Three tinyNet heads (seeds 1, 3, 5) as single ONNX models f0..f2 and merged into heads.onnx (fold0..fold2). */
+const set = useSketchRoot('sb-heads-', async (root) => {
   const dir = path.join(root, 'onnx');
   const heads: Record<string, Uint8Array> = {};
   for (const [k, seed] of [1, 3, 5].entries()) {
@@ -32,61 +28,39 @@ beforeAll(async () => {
     heads[`fold${k}`] = await readFile(path.join(dir, `f${k}.onnx`));
   }
   await writeFile(path.join(dir, 'heads.onnx'), mergeHeads(heads));
-}, 120_000);
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
 });
 
 describe('multi-output ONNX model', () => {
-  const dir = () => path.join(root, 'onnx');
-  const leaves = (file: (k: number) => string, named: boolean) => {
-    const leaf = (k: number, input?: object) => ({
-      model: file(k),
-      ...(named ? { outputName: `fold${k}` } : {}),
-      ...(input ? { input } : {}),
-    });
-    return [leaf(0), leaf(1), leaf(2, boxed), leaf(1, boxed)];
-  };
+  const dir = () => path.join(set.root, 'onnx');
+  const heads = [{ k: 0 }, { k: 1 }, { k: 2, input: boxed }, { k: 1, input: boxed }];
 
   it('runs once per batch per (spec, view) for 4 leaves and gives the single-output tables', async () => {
-    const multi = countingLoader();
-    const single = countingLoader();
-    const got = await tablesOf(
-      bundleOf(
-        dir(),
-        leaves(() => 'heads.onnx', true),
-      ),
-      images,
-      multi.loader,
+    const { multi, single } = await expectHeadsMatchSingles(
+      dir(),
+      set.images,
+      heads,
+      'heads.onnx',
+      (k) => `f${k}.onnx`,
     );
-    const want = await tablesOf(
-      bundleOf(
-        dir(),
-        leaves((k) => `f${k}.onnx`, false),
-      ),
-      images,
-      single.loader,
-    );
-    expectSameTables(got, want);
     // 3 batches × 2 specs × 2 views; each run gives every output read with that spec.
-    const runs = multi.calls.get('heads.onnx')!;
+    const runs = multi.get('heads.onnx')!;
     expect(runs).toHaveLength(12);
     expect(runs.filter((r) => r.join() === 'fold0,fold1')).toHaveLength(6);
     expect(runs.filter((r) => r.join() === 'fold2,fold1')).toHaveLength(6);
     // Single-output models: 4 (model, spec) pairs × 3 batches × 2 views, twice the runs.
-    expect([...single.calls.values()].flat()).toHaveLength(24);
+    expect([...single.values()].flat()).toHaveLength(24);
   });
 
   it('predicts the same as the single-output bundle, and the upload check runs once per spec', async () => {
     const multi = bundleOf(
       dir(),
-      leaves(() => 'heads.onnx', true),
+      headLeaves(heads, () => 'heads.onnx', true),
     );
     const single = bundleOf(
       dir(),
-      leaves((k) => `f${k}.onnx`, false),
+      headLeaves(heads, (k) => `f${k}.onnx`, false),
     );
-    const [a, b] = [await predictBundle(multi, images), await predictBundle(single, images)];
+    const [a, b] = [await predictBundle(multi, set.images), await predictBundle(single, set.images)];
     expect([...a.predictions]).toEqual([...b.predictions]);
     expect(maxAbsDiff(a.scores, b.scores)).toBeLessThan(1e-5);
     const { loader, calls } = countingLoader();

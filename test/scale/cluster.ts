@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PgBoss } from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import type postgres from 'postgres';
 import { expect, vi } from 'vitest';
 import type { z } from 'zod';
@@ -12,7 +12,7 @@ import { createTeamResponse } from '../../core/api/teams.js';
 import { type JobQueue, startQueue } from '../../functions/queue/queue.js';
 import { type DatasetFixture, makeDataset } from '../api/fixtures.js';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { fastQueue } from '../scorer/harness.js';
+import { fastQueue, fastSupervisor } from '../scorer/harness.js';
 import { freePort, killAll, type Proc, startCli } from './procs.js';
 
 const HOST_TOKEN = 'host-token-for-scale-tests-0123';
@@ -59,23 +59,6 @@ export type Cluster = {
   close(): Promise<void>;
 };
 
-/** A pg-boss instance that only supervises, every second (the service's own monitors run every 60 s). */
-async function fastSupervisor(url: string): Promise<PgBoss> {
-  const boss = new PgBoss({
-    connectionString: url,
-    max: 2,
-    supervise: true,
-    superviseIntervalSeconds: 1,
-    monitorIntervalSeconds: 1,
-    migrate: false,
-    schedule: false,
-    registerInstance: false,
-  });
-  boss.on('error', () => {});
-  await boss.start();
-  return boss;
-}
-
 async function json<S extends z.ZodType>(schema: S, res: Response, what: string): Promise<z.output<S>> {
   const text = await res.text();
   if (!res.ok) throw new Error(`${what}: HTTP ${res.status} ${text}`);
@@ -105,7 +88,7 @@ export async function openCluster(opts: ClusterOptions = {}): Promise<Cluster> {
   };
   try {
     queue = await startQueue(test.database, { maxAttempts: 3, timeoutSeconds: 120, supervise: false });
-    supervisor = await fastSupervisor(url);
+    supervisor = await fastSupervisor(test.database);
     const dataset = await makeDataset(root);
     const port = await freePort();
     const env: Record<string, string> = {

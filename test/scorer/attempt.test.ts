@@ -2,27 +2,19 @@
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openBundle } from '../../core/bundle/open.js';
 import { scoreAligned } from '../../core/metrics/accuracy.js';
 import { predictBundle } from '../../core/predict/predictor.js';
 import { scoreAttempt } from '../../functions/scorer/attempt.js';
 import type { StartMessage } from '../../functions/scorer/sandbox/protocol.js';
-import { startScorer } from '../../functions/scorer/worker.js';
 import { claimSubmission, loadAnswerKey, triggerSubmission } from '../../functions/services/index.js';
 import { drivers } from '../helpers/db.js';
-import { makeBundle, makeSketchSet, type SketchSet, tempRoot } from './fixtures.js';
-import { FINAL, type Harness, openHarness, TEST_ENV } from './harness.js';
+import { makeBundle } from './fixtures.js';
+import { useHarness, useScorerSuite } from './suite.js';
 
-let root: string;
-let set: SketchSet;
-let good: string;
-let nan: string;
-
-beforeAll(async () => {
-  root = await tempRoot('attempt');
-  set = await makeSketchSet(root);
-  good = await makeBundle(
+const suite = useScorerSuite('attempt', async (root) => ({
+  good: await makeBundle(
     root,
     'good',
     [
@@ -30,46 +22,29 @@ beforeAll(async () => {
       { kind: 'good', seed: 5 },
     ],
     'soft',
-  );
-  nan = await makeBundle(root, 'nan', [{ kind: 'nan', seed: 1 }]);
-}, 120_000);
+  ),
+  nan: await makeBundle(root, 'nan', [{ kind: 'nan', seed: 1 }]),
+}));
 
 describe.each(drivers())('scoring attempts over %s', (driver) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await openHarness(driver, root, set);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness(driver, suite);
 
   it('a worker scores a submission exactly as predictBundle + the labels say', async () => {
     const team = await h.competition();
-    const id = await h.trigger(team, await h.upload(team, good));
-    const scorer = await startScorer({
-      db: h.ctx.db,
-      queue: h.queue,
-      blobs: h.blobs,
-      env: TEST_ENV,
-      options: { threads: 1 },
-      pollingIntervalSeconds: 0.5,
-    });
-    await expect
-      .poll(async () => (await h.row(id)).status, { timeout: 60_000 })
-      .toMatch(FINAL)
-      .finally(() => scorer.stop());
+    const id = await h.trigger(team, await h.upload(team, suite.bundles.good));
+    await h.scoreUntilFinal([id]);
     const row = await h.row(id);
     expect(row).toMatchObject({ status: 'scored', attempt: 1, errorCode: null });
 
-    const bundle = await openBundle(good);
+    const bundle = await openBundle(suite.bundles.good);
     const direct = await predictBundle(
       bundle,
-      set.items.map((i) => join(set.testDir, i.imagePath)),
+      suite.set.items.map((i) => join(suite.set.testDir, i.imagePath)),
       { load: { threads: 1 } },
     );
     await bundle.dispose();
     const key = await loadAnswerKey(h.ctx, row.competitionId);
-    expect(key.map((k) => k.id)).toEqual(set.items.map((i) => i.id));
+    expect(key.map((k) => k.id)).toEqual(suite.set.items.map((i) => i.id));
     const e = scoreAligned(
       direct.predictions,
       key.map((k) => k.label),
@@ -109,30 +84,20 @@ describe.each(drivers())('scoring attempts over %s', (driver) => {
       .split('\n');
     expect(csv[0]).toBe('ID,image_path,target');
     expect(csv.slice(1)).toEqual(
-      set.items.map((it, i) => `${it.id},${it.imagePath},${direct.predictions[i]}`),
+      suite.set.items.map((it, i) => `${it.id},${it.imagePath},${direct.predictions[i]}`),
     );
   }, 90_000);
 
   it('bundle failures count against the daily limit; infra faults are retried and do not', async () => {
     const team = await h.competition({ dailyLimit: 2 });
-    const bad = await h.trigger(team, await h.upload(team, nan));
+    const bad = await h.trigger(team, await h.upload(team, suite.bundles.nan));
     // A bundle recorded but never stored (content-addressed: it must differ from every stored one).
-    const unstored = await makeBundle(root, `unstored-${driver}`, [{ kind: 'good', seed: 9 }]);
+    const unstored = await makeBundle(suite.root, `unstored-${driver}`, [{ kind: 'good', seed: 9 }]);
     const lost = await h.trigger(team, await h.upload(team, unstored, { missingBlob: true }));
     const outcomes: string[] = [];
-    const scorer = await startScorer({
-      db: h.ctx.db,
-      queue: h.queue,
-      blobs: h.blobs,
-      env: TEST_ENV,
-      options: { threads: 1 },
-      pollingIntervalSeconds: 0.5,
+    await h.scoreUntilFinal([bad, lost], {
       onOutcome: (o) => outcomes.push(`${o.submissionId === bad ? 'bad' : 'lost'}:${o.status}`),
     });
-    await expect
-      .poll(async () => [(await h.row(bad)).status, (await h.row(lost)).status], { timeout: 60_000 })
-      .toEqual([expect.stringMatching(FINAL), expect.stringMatching(FINAL)])
-      .finally(() => scorer.stop());
     const [badRow, lostRow] = [await h.row(bad), await h.row(lost)];
     expect(badRow).toMatchObject({
       status: 'failed',
@@ -145,7 +110,7 @@ describe.each(drivers())('scoring attempts over %s', (driver) => {
     expect(lostRow.errorMessage).toMatch(/does not count/);
     expect(outcomes.filter((o) => o === 'lost:retry')).toHaveLength(2);
     // 1 counted failure of 2 allowed: one more trigger fits, the next does not.
-    const bundleId = await h.upload(team, good);
+    const bundleId = await h.upload(team, suite.bundles.good);
     await triggerSubmission(h.ctx, { teamId: team, bundleId });
     await expect(triggerSubmission(h.ctx, { teamId: team, bundleId })).rejects.toMatchObject({
       code: 'limit_exceeded',
@@ -154,7 +119,7 @@ describe.each(drivers())('scoring attempts over %s', (driver) => {
 
   it('a stale attempt’s late write is refused: one result per submission', async () => {
     const team = await h.competition();
-    const id = await h.trigger(team, await h.upload(team, good));
+    const id = await h.trigger(team, await h.upload(team, suite.bundles.good));
     let takeover: Promise<unknown> | undefined;
     const first = await scoreAttempt(
       h.deps({
@@ -190,7 +155,7 @@ describe.each(drivers())('scoring attempts over %s', (driver) => {
 
   it('a run past the time limit fails readably and counts', async () => {
     const team = await h.competition();
-    const id = await h.trigger(team, await h.upload(team, good));
+    const id = await h.trigger(team, await h.upload(team, suite.bundles.good));
     const out = await scoreAttempt(h.deps({ limits: { timeoutMs: 250 } }), {
       submissionId: id,
       attempt: 1,
@@ -203,7 +168,7 @@ describe.each(drivers())('scoring attempts over %s', (driver) => {
 
   it('the child sees image paths only: no labels, no split, no secrets', async () => {
     const team = await h.competition();
-    const id = await h.trigger(team, await h.upload(team, good));
+    const id = await h.trigger(team, await h.upload(team, suite.bundles.good));
     process.env.DATABASE_URL ??= 'postgres://user:pw@db.invalid/secret';
     const seen: { environ: string; cmdline: string; sent: StartMessage[] } = {
       environ: '',
@@ -229,18 +194,18 @@ describe.each(drivers())('scoring attempts over %s', (driver) => {
     expect(seen.sent).toHaveLength(1);
     const [start] = seen.sent;
     expect(Object.keys(start).sort()).toEqual(['bundlePath', 'images', 'options', 'resultPath', 'type']);
-    expect(start.images).toEqual(set.items.map((i) => join(set.testDir, i.imagePath)));
-    expect(new Set(start.images.map((p) => dirname(p)))).toEqual(new Set([set.testDir]));
+    expect(start.images).toEqual(suite.set.items.map((i) => join(suite.set.testDir, i.imagePath)));
+    expect(new Set(start.images.map((p) => dirname(p)))).toEqual(new Set([suite.set.testDir]));
   }, 30_000);
 
   it('refuses to run images that sit beside the host’s labels file (infra, not counted)', async () => {
-    const leaky = join(root, `leaky-${driver}`);
+    const leaky = join(suite.root, `leaky-${driver}`);
     await mkdir(leaky, { recursive: true });
-    for (const item of set.items)
-      await copyFile(join(set.testDir, item.imagePath), join(leaky, item.imagePath));
+    for (const item of suite.set.items)
+      await copyFile(join(suite.set.testDir, item.imagePath), join(leaky, item.imagePath));
     await writeFile(join(leaky, 'test_labels.csv'), 'ID,image_path,target\n');
     const team = await h.competition({ datasetDir: leaky });
-    const id = await h.trigger(team, await h.upload(team, good));
+    const id = await h.trigger(team, await h.upload(team, suite.bundles.good));
     const out = await scoreAttempt(h.deps(), { submissionId: id, attempt: 1, lastAttempt: true });
     expect(out.status).toBe('failed');
     expect(await h.row(id)).toMatchObject({ status: 'failed', errorIsInfra: true });

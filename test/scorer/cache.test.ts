@@ -1,7 +1,7 @@
 // The prediction cache in real scoring runs: re-submitted and re-voted bundles, corrupt entries, the cache off, what teams see.
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { inferenceSummary } from '../../core/api/submissions.js';
 import { SubmissionPage } from '../../functions/http/pages/submission.js';
 import { type ScorerDeps, scoreAttempt } from '../../functions/scorer/attempt.js';
@@ -15,33 +15,21 @@ import {
 } from '../../functions/services/index.js';
 import { bundleKey } from '../../functions/storage/blob.js';
 import { drivers } from '../helpers/db.js';
-import {
-  bundleOf,
-  CLASSES,
-  makeSketchSet,
-  onnxModel,
-  type SketchSet,
-  TEST_PER_CLASS,
-  tempRoot,
-} from './fixtures.js';
-import { type Harness, openHarness, TEST_ENV } from './harness.js';
+import { bundleOf, CLASSES, onnxModel, TEST_PER_CLASS } from './fixtures.js';
+import { type Harness, TEST_ENV } from './harness.js';
+import { useHarness, useScorerSuite } from './suite.js';
 
 const IMAGES = TEST_PER_CLASS * CLASSES;
 const CACHE_ON = { ...TEST_ENV, scorer: { ...TEST_ENV.scorer, predictionCache: true } };
 
-let root: string;
-let set: SketchSet;
-let trio: string;
-let revote: string;
-
-beforeAll(async () => {
-  root = await tempRoot('cache');
-  set = await makeSketchSet(root);
+const suite = useScorerSuite('cache', async (root) => {
   const [m1, m2, m3, m9] = await Promise.all([1, 2, 3, 9].map((seed) => onnxModel('good', seed)));
-  trio = await bundleOf(root, 'trio', [m1, m2, m3], 'soft');
-  // Two of trio's models (same bytes, other paths and order) and a new one, voted another way.
-  revote = await bundleOf(root, 'revote', [m3, m1, m9], 'hard');
-}, 120_000);
+  return {
+    trio: await bundleOf(root, 'trio', [m1, m2, m3], 'soft'),
+    // Two of trio's models (same bytes, other paths and order) and a new one, voted another way.
+    revote: await bundleOf(root, 'revote', [m3, m1, m9], 'hard'),
+  };
+});
 
 /** Deps that count runner children and keep every start message. */
 function counted(h: Harness, cache: boolean) {
@@ -54,15 +42,18 @@ function counted(h: Harness, cache: boolean) {
 }
 
 describe.each(drivers())('prediction cache over %s', (driver) => {
-  let h: Harness;
+  const h = useHarness(driver, suite);
   let team: string;
   beforeAll(async () => {
-    h = await openHarness(driver, root, set);
     team = await h.competition({ dailyLimit: 50 });
   });
-  afterAll(async () => {
-    await h?.close();
-  });
+
+  /** Cache on: trio uploaded by the team and scored once, so every trio leaf is cached from then on. */
+  async function trioScoredOnce() {
+    const { deps, seen } = counted(h, true);
+    const bundleId = await h.upload(team, suite.bundles.trio);
+    return { deps, seen, bundleId, first: await score(deps, bundleId) };
+  }
 
   async function score(deps: ScorerDeps, bundleId: string) {
     const id = await h.trigger(team, bundleId);
@@ -78,7 +69,7 @@ describe.each(drivers())('prediction cache over %s', (driver) => {
   ];
 
   it('a re-submitted bundle is scored by voting alone: no runner, no bundle, no images inferred, same scores', async () => {
-    const bundleId = await h.upload(team, trio);
+    const bundleId = await h.upload(team, suite.bundles.trio);
     const { deps, seen } = counted(h, true);
     const first = await score(deps, bundleId);
     expect(seen.spawns).toBe(1);
@@ -121,7 +112,7 @@ describe.each(drivers())('prediction cache over %s', (driver) => {
     const slug = (await getTeam(h.ctx, team)).competitionSlug;
     const other = (await registerTeam(h.ctx, slug, { name: 'Team Other', members: ['o'] })).team.id;
     const { deps, seen } = counted(h, true);
-    const id = await h.trigger(other, await h.upload(other, trio));
+    const id = await h.trigger(other, await h.upload(other, suite.bundles.trio));
     const out = await scoreAttempt(deps, { submissionId: id, lastAttempt: true });
     expect(out.status, JSON.stringify(out)).toBe('scored');
     expect(seen.spawns).toBe(1);
@@ -133,8 +124,8 @@ describe.each(drivers())('prediction cache over %s', (driver) => {
 
   it('a re-voted bundle sharing leaves infers only the missing one, and scores as without the cache', async () => {
     const { deps, seen } = counted(h, true);
-    await score(deps, await h.upload(team, trio)); // trio cached (again or already)
-    const revoteId = await h.upload(team, revote);
+    await score(deps, await h.upload(team, suite.bundles.trio)); // trio cached (again or already)
+    const revoteId = await h.upload(team, suite.bundles.revote);
     const before = seen.starts.length;
     const row = await score(deps, revoteId);
     expect(seen.starts.slice(before).map((s) => s.only)).toEqual([['2']]);
@@ -155,9 +146,7 @@ describe.each(drivers())('prediction cache over %s', (driver) => {
   }, 120_000);
 
   it('a corrupt cache entry is a miss: the leaf is inferred again and the score is right', async () => {
-    const { deps, seen } = counted(h, true);
-    const bundleId = await h.upload(team, trio);
-    const clean = await score(deps, bundleId); // every trio leaf is cached now
+    const { deps, seen, bundleId, first: clean } = await trioScoredOnce();
     const dir = join(h.dataDir, 'blobs', 'predictions');
     const entries = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.bin'));
     expect(entries.length).toBeGreaterThanOrEqual(3);
@@ -175,10 +164,8 @@ describe.each(drivers())('prediction cache over %s', (driver) => {
   }, 120_000);
 
   it('a fully cached run reads no image; a run that must infer refuses a missing image as an infra fault', async () => {
-    const { deps, seen } = counted(h, true);
-    const bundleId = await h.upload(team, trio);
-    const first = await score(deps, bundleId); // cached from here on
-    const image = join(set.testDir, set.items[0].imagePath);
+    const { deps, seen, bundleId, first } = await trioScoredOnce();
+    const image = join(suite.set.testDir, suite.set.items[0].imagePath);
     await rename(image, `${image}.away`);
     try {
       const spawns = seen.spawns;
@@ -198,7 +185,7 @@ describe.each(drivers())('prediction cache over %s', (driver) => {
 
   it('with the cache off every leaf is inferred, every time', async () => {
     const { deps, seen } = counted(h, false);
-    const bundleId = await h.upload(team, trio);
+    const bundleId = await h.upload(team, suite.bundles.trio);
     const a = await score(deps, bundleId);
     const b = await score(deps, bundleId);
     expect(seen.spawns).toBe(2);

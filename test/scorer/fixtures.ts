@@ -7,6 +7,7 @@ import { exportLayersModel } from '../../core/backends/onnx-export/index.js';
 import { packBundle } from '../../core/bundle/pack.js';
 import { generateSketchDataset } from '../../core/data/generate.js';
 import { loadTestLabels } from '../../core/data/layout.js';
+import { seededRandom } from '../export/helpers.js';
 
 /** Classes and images of the shared tiny set: 4 × 12 = 48 test images of 32 px. */
 export const CLASSES = 4;
@@ -36,21 +37,9 @@ export async function makeSketchSet(root: string, seed = 7): Promise<SketchSet> 
   return { dir, testDir: join(dir, 'test'), items };
 }
 
-/** mulberry32: seeded floats in [0, 1). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Replace every weight with seeded values in [-1, 1) (a bias of NaN when `nan`). */
 function setWeights(model: tf.LayersModel, seed: number, nan: boolean): void {
-  const rand = seeded(seed);
+  const rand = seededRandom(seed);
   for (const layer of model.layers) {
     const tensors = layer.weights.map((w) => {
       const shape = w.read().shape;

@@ -3,13 +3,19 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { fromPglite, PgBoss } from 'pg-boss';
+import { expect } from 'vitest';
 import { digestBundle } from '../../core/bundle/digest.js';
 import { openBundle } from '../../core/bundle/open.js';
 import type { Database } from '../../functions/db/client.js';
 import { type SubmissionRow, submissions } from '../../functions/db/schema.js';
 import { type JobQueue, SCORE_QUEUE, startQueue } from '../../functions/queue/queue.js';
 import type { ScorerDeps } from '../../functions/scorer/attempt.js';
-import { type StartScorerOptions, scorerDeps } from '../../functions/scorer/worker.js';
+import {
+  type RunningScorer,
+  type StartScorerOptions,
+  scorerDeps,
+  startScorer,
+} from '../../functions/scorer/worker.js';
 import {
   createCompetition,
   recordBundle,
@@ -40,7 +46,7 @@ export async function fastQueue(queue: JobQueue): Promise<void> {
  * A pg-boss instance that only supervises, every second: pg-boss checks heartbeats once per
  * monitor interval (default 60 s), which the service's queue does not shorten.
  */
-async function fastSupervisor(database: Database): Promise<PgBoss> {
+export async function fastSupervisor(database: Database): Promise<PgBoss> {
   const target =
     database.kind === 'pglite'
       ? { db: fromPglite(database.pglite), backend: 'pglite' as const }
@@ -68,6 +74,10 @@ export type Harness = {
   /** SKETCHBOARD_DATA_DIR for child CLI processes: blobs live in `<dataDir>/blobs`. */
   dataDir: string;
   deps(over?: Partial<StartScorerOptions>): ScorerDeps;
+  /** An in-process scorer: TEST_ENV, 1 thread, polling every 0.5 s, plus `over`. Stop it. */
+  startScorer(over?: Partial<StartScorerOptions>): Promise<RunningScorer>;
+  /** Run `startScorer(over)` until every submission of `ids` is final (scored or failed, 60 s at most), then stop it. */
+  scoreUntilFinal(ids: string[], over?: Partial<StartScorerOptions>): Promise<void>;
   /** A competition on the sketch set with one team; returns the team id. */
   competition(opts?: { dailyLimit?: number; datasetDir?: string }): Promise<string>;
   /** Store and record a bundle zip for a team; `missingBlob` records it without storing the file. */
@@ -95,6 +105,16 @@ export async function openHarness(driver: DriverName, root: string, set: SketchS
     const [r] = await ctx.db.select().from(submissions).where(eq(submissions.id, id));
     return r;
   };
+  const scorer = (over: Partial<StartScorerOptions> = {}) =>
+    startScorer({
+      db: ctx.db,
+      queue,
+      blobs,
+      env: TEST_ENV,
+      options: { threads: 1 },
+      pollingIntervalSeconds: 0.5,
+      ...over,
+    });
   return {
     driver,
     test,
@@ -111,6 +131,14 @@ export async function openHarness(driver: DriverName, root: string, set: SketchS
         options: { threads: 1 },
         ...over,
       }),
+    startScorer: scorer,
+    async scoreUntilFinal(ids, over) {
+      const running = await scorer(over);
+      await expect
+        .poll(async () => Promise.all(ids.map(async (id) => (await row(id)).status)), { timeout: 60_000 })
+        .toEqual(ids.map(() => expect.stringMatching(FINAL)))
+        .finally(() => running.stop());
+    },
     async competition(opts = {}) {
       const slug = uniqueSlug('score');
       const now = Date.now();

@@ -2,17 +2,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AttemptOutcome } from '../../functions/scorer/attempt.js';
-import { startScorer } from '../../functions/scorer/worker.js';
-import { makeBundle, makeSketchSet, type SketchSet, tempRoot } from './fixtures.js';
-import { FINAL, fastQueue, type Harness, openHarness, TEST_ENV } from './harness.js';
+import { makeBundle } from './fixtures.js';
+import { fastQueue, type Harness } from './harness.js';
+import { useHarness, useScorerSuite } from './suite.js';
 
 const BIN = fileURLToPath(new URL('../../functions/cli/bin.mjs', import.meta.url));
-
-let root: string;
-let set: SketchSet;
-let good: string;
 
 /** Run `sketchboard <args>` against the harness's database and data folder. */
 function cli(
@@ -50,30 +46,22 @@ function childrenOf(pid: number): number[] {
   );
 }
 
-beforeAll(async () => {
-  root = await tempRoot('recovery');
-  set = await makeSketchSet(root);
-  good = await makeBundle(root, 'good', [
+const suite = useScorerSuite('recovery', async (root) => ({
+  good: await makeBundle(root, 'good', [
     { kind: 'good', seed: 11 },
     { kind: 'good', seed: 12 },
-  ]);
-}, 120_000);
+  ]),
+}));
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)('scorer processes over postgres', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await openHarness('postgres', root, set);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness('postgres', suite);
 
   it('a worker killed mid-job leaves a job that another worker finishes', async () => {
     const a = cli(h, ['scorer']);
     await expect.poll(a.out, { timeout: 30_000 }).toContain('scorer ready');
     await fastQueue(h.queue); // the CLI re-applied the default queue options on start
     const team = await h.competition();
-    const id = await h.trigger(team, await h.upload(team, good));
+    const id = await h.trigger(team, await h.upload(team, suite.bundles.good));
     await expect.poll(async () => (await h.row(id)).status, { timeout: 30_000 }).toBe('running');
     await expect.poll(() => childrenOf(a.proc.pid ?? 0).length, { timeout: 30_000 }).toBeGreaterThan(0);
     const runners = childrenOf(a.proc.pid ?? 0);
@@ -86,19 +74,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('scorer processes over postgres'
     expect(await h.row(id)).toMatchObject({ status: 'running', attempt: 1 });
 
     const outcomes: AttemptOutcome[] = [];
-    const b = await startScorer({
-      db: h.ctx.db,
-      queue: h.queue,
-      blobs: h.blobs,
-      env: TEST_ENV,
-      options: { threads: 1 },
-      pollingIntervalSeconds: 0.5,
-      onOutcome: (o) => outcomes.push(o),
-    });
-    await expect
-      .poll(async () => (await h.row(id)).status, { timeout: 60_000 })
-      .toMatch(FINAL)
-      .finally(() => b.stop());
+    await h.scoreUntilFinal([id], { onOutcome: (o) => outcomes.push(o) });
     const row = await h.row(id);
     expect(row).toMatchObject({ status: 'scored', attempt: 2, outputKey: `outputs/${id}-a2.csv` });
     expect(outcomes.map((o) => o.status)).toEqual(['scored']);
@@ -106,21 +82,14 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('scorer processes over postgres'
 
   it('one-shot `sketchboard score --submission ID` scores it; the queued job is then skipped', async () => {
     const team = await h.competition();
-    const id = await h.trigger(team, await h.upload(team, good));
+    const id = await h.trigger(team, await h.upload(team, suite.bundles.good));
     const run = cli(h, ['score', '--submission', id]);
     expect(await run.exited, run.out()).toBe(0);
     expect(run.out()).toMatch(/scored, public 0\.\d{4}/);
     expect(await h.row(id)).toMatchObject({ status: 'scored', attempt: 1 });
 
     const outcomes: AttemptOutcome[] = [];
-    const b = await startScorer({
-      db: h.ctx.db,
-      queue: h.queue,
-      blobs: h.blobs,
-      env: TEST_ENV,
-      pollingIntervalSeconds: 0.5,
-      onOutcome: (o) => outcomes.push(o),
-    });
+    const b = await h.startScorer({ options: {}, onOutcome: (o) => outcomes.push(o) });
     await vi.waitFor(() => expect(outcomes).not.toEqual([]), { timeout: 30_000 }).finally(() => b.stop());
     expect(outcomes).toEqual([{ status: 'skipped', submissionId: id }]);
     expect(await h.row(id)).toMatchObject({ status: 'scored', attempt: 1 });
@@ -130,7 +99,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('scorer processes over postgres'
     const a = cli(h, ['scorer']);
     await expect.poll(a.out, { timeout: 30_000 }).toContain('scorer ready');
     const team = await h.competition();
-    const id = await h.trigger(team, await h.upload(team, good));
+    const id = await h.trigger(team, await h.upload(team, suite.bundles.good));
     await expect.poll(async () => (await h.row(id)).status, { timeout: 30_000 }).toBe('running');
     a.proc.kill('SIGTERM');
     expect(await a.exited).toBe(0);

@@ -17,6 +17,27 @@ let good: string;
 
 const OPTIONS = { batchSize: 16, executionProviders: ['cpu' as const], threads: 1 };
 
+/**
+ * Run the good bundle one image per batch and, at its first progress message, `signal` the child's pid once;
+ * returns the run's result and whether the signal was sent.
+ */
+async function runSignalledOnce(bundlePath: string, signal: (pid: number) => void) {
+  let pid = 0;
+  let sent = false;
+  const out = await run(bundlePath, {
+    options: { ...OPTIONS, batchSize: 1 },
+    onSpawn: (c) => {
+      pid = c.pid;
+    },
+    onProgress: () => {
+      if (sent) return;
+      sent = true;
+      signal(pid);
+    },
+  });
+  return { out, sent };
+}
+
 async function run(bundlePath: string, over: Partial<SandboxInput> = {}) {
   const workDir = await mkdtemp(join(root, 'work-'));
   return runSandboxed({
@@ -141,18 +162,7 @@ describe('runSandboxed failures', () => {
   }, 30_000);
 
   it('reports a runtime crash (the child dies by a signal mid-run)', async () => {
-    let pid = 0;
-    let killed = false;
-    const out = await run(good, {
-      options: { ...OPTIONS, batchSize: 1 },
-      onSpawn: (c) => {
-        pid = c.pid;
-      },
-      onProgress: () => {
-        if (!killed) process.kill(pid, 'SIGSEGV');
-        killed = true;
-      },
-    });
+    const { out, sent: killed } = await runSignalledOnce(good, (pid) => process.kill(pid, 'SIGSEGV'));
     expect(killed).toBe(true);
     expect(out.ok).toBe(false);
     if (out.ok) return;
@@ -161,19 +171,9 @@ describe('runSandboxed failures', () => {
   }, 30_000);
 
   it('survives SIGINT/SIGTERM sent to the process group (Ctrl-C): the supervisor decides when a run stops', async () => {
-    let pid = 0;
-    let signalled = false;
-    const out = await run(good, {
-      options: { ...OPTIONS, batchSize: 1 },
-      onSpawn: (c) => {
-        pid = c.pid;
-      },
-      onProgress: () => {
-        if (signalled) return;
-        signalled = true;
-        process.kill(pid, 'SIGINT');
-        process.kill(pid, 'SIGTERM');
-      },
+    const { out, sent: signalled } = await runSignalledOnce(good, (pid) => {
+      process.kill(pid, 'SIGINT');
+      process.kill(pid, 'SIGTERM');
     });
     expect(signalled).toBe(true);
     expect(out.ok).toBe(true);

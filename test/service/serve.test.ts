@@ -1,9 +1,8 @@
 // `sketchboard serve`'s bootstrap: first start creates the demo competition and host token, a second start reuses them.
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_DATASET, DEMO_SLUG } from '../../functions/cli/demo-competition.js';
 import { main } from '../../functions/cli/main.js';
 import { startService } from '../../functions/cli/service.js';
@@ -12,21 +11,14 @@ import { openDatabase } from '../../functions/db/client.js';
 import { competitions } from '../../functions/db/schema.js';
 import { datasetsDirOf } from '../../functions/intake/dataset.js';
 import { imagesDirOf } from '../../functions/intake/test-images.js';
+import { useSuiteDir } from '../helpers/temp.js';
 
-let dataDir: string;
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'sb-serve-'));
-});
-
-afterAll(async () => {
-  await rm(dataDir, { recursive: true, force: true });
-});
+const tmp = useSuiteDir('sb-serve-');
 
 describe('startService (embedded)', () => {
   it('creates the demo competition and a host token on first start, reuses both on the second', async () => {
     // PORT=0: any free port.
-    const env = loadEnv({ SKETCHBOARD_DATA_DIR: dataDir, SKETCHBOARD_EMBEDDED_SCORER: 'false', PORT: '0' });
+    const env = loadEnv({ SKETCHBOARD_DATA_DIR: tmp.dir, SKETCHBOARD_EMBEDDED_SCORER: 'false', PORT: '0' });
     const first = await startService(env, { hostname: '127.0.0.1' });
     let token: string;
     try {

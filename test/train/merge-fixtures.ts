@@ -1,7 +1,12 @@
-// Models the graph-merging tests share: a hand-made NCHW backbone as a PyTorch export looks, and a dense head.
+// What the graph-merging tests share: an NCHW backbone as a PyTorch export looks, its features by hand, heads, hooks.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import onnxProto, { type onnx as OnnxTypes } from 'onnx-proto';
-import { randomizeWeights } from '../export/helpers.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { isSketchboardError } from '../../core/errors.js';
+import { randomizeWeights, seededRandom, uniform, useCpuBackend } from '../export/helpers.js';
 
 const { onnx } = onnxProto;
 
@@ -33,6 +38,67 @@ export function nchwBackbone(opset = 13): OnnxTypes.IModelProto {
       output: [info('pooled', ['batch', 3, 1, 1])],
     },
   });
+}
+
+/**
+ * A seeded input for nchwBackbone, x [batch,3,4,4] in [0, 1), and its features by hand: 2 × the mean of each 4×4
+ * plane, [batch, 3].
+ */
+export function nchwBatch(batch: number, seed: number): { x: Float32Array; feats: Float32Array } {
+  const x = uniform(batch * 48, seededRandom(seed), 0, 1);
+  const feats = new Float32Array(batch * 3);
+  for (let n = 0; n < batch; n++)
+    for (let c = 0; c < 3; c++) {
+      let s = 0;
+      for (let k = 0; k < 16; k++) s += x[n * 48 + c * 16 + k];
+      feats[n * 3 + c] = (2 * s) / 16;
+    }
+  return { x, feats };
+}
+
+/** `f` throws an invalid_model SketchboardError whose message matches `text`. */
+export function expectInvalidModel(f: () => unknown, text: RegExp): void {
+  try {
+    f();
+  } catch (err) {
+    expect(isSketchboardError(err, 'invalid_model')).toBe(true);
+    expect((err as Error).message).toMatch(text);
+    return;
+  }
+  throw new Error('expected a refusal');
+}
+
+/** Registers the suite's hooks: the tfjs CPU backend and a temp folder `prefix…`; returns the live handle. */
+export function useScratchDir(prefix: string): { dir: string } {
+  const scratch = { dir: '' };
+  beforeAll(async () => {
+    await useCpuBackend();
+    scratch.dir = await mkdtemp(path.join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    if (scratch.dir) await rm(scratch.dir, { recursive: true, force: true });
+  });
+  return scratch;
+}
+
+/**
+ * A conv(filters, 3×3, relu) → GAP backbone over `shape` as a TF.js model, seeded weights; `convName` lets a test
+ * make its names clash with a head's.
+ */
+export function convGapBackbone(opts: {
+  shape: [number, number, number];
+  filters: number;
+  convName: string;
+  seed: number;
+}): tf.LayersModel {
+  const input = tf.input({ shape: opts.shape, name: 'input' });
+  const conv = tf.layers
+    .conv2d({ filters: opts.filters, kernelSize: 3, activation: 'relu', name: opts.convName })
+    .apply(input);
+  const gap = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(conv) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: gap, name: 'backbone' });
+  randomizeWeights(model, opts.seed);
+  return model;
 }
 
 /** Head on d features: Dense(hidden, relu) named "dense" (to clash with a backbone's names) → Dense(3), seeded weights. */

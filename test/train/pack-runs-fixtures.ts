@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { exportLayersModel } from '../../core/backends/onnx-export/index.js';
 import { IMAGENET_NORM, inputSpec } from '../../core/bundle/manifest.js';
@@ -12,7 +12,8 @@ import { trainConfigSchema } from '../../core/train/config-file.js';
 import { writeFolds } from '../../core/train/folds.js';
 import { buildNetwork } from '../../core/train/networks.js';
 import { foldDir, type RunModel, writeRunInfo } from '../../core/train/run.js';
-import { randomizeWeights, seededRandom } from '../export/helpers.js';
+import { seededRandom } from '../export/helpers.js';
+import { convGapBackbone } from './merge-fixtures.js';
 
 export const CLASS_NAMES = ['apple', 'bee', 'car', 'duck'];
 
@@ -29,14 +30,7 @@ export const HEAD_INPUT = inputSpec({
 
 /** A small conv → GAP backbone as a TF.js model (also used to compute expected features in tests). */
 export function backboneModel(seed = 5): tf.LayersModel {
-  const input = tf.input({ shape: [12, 12, 3], name: 'input' });
-  const conv = tf.layers
-    .conv2d({ filters: 16, kernelSize: 3, activation: 'relu', name: 'conv' })
-    .apply(input);
-  const gap = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(conv) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: input, outputs: gap, name: 'backbone' });
-  randomizeWeights(model, seed);
-  return model;
+  return convGapBackbone({ shape: [12, 12, 3], filters: 16, convName: 'conv', seed });
 }
 
 export type FakeRunOptions = {

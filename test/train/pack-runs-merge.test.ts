@@ -1,33 +1,31 @@
 // merge-onnx: a head appended behind a backbone gives the composed model's outputs in onnxruntime; refusals; shared weights.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import onnxProto from 'onnx-proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../core/backends/index.js';
 import { exportLayersModel } from '../../core/backends/onnx-export/index.js';
 import { cutBeforeClassifier } from '../../core/backends/onnx-graph/cut.js';
 import { externalizeInitializers } from '../../core/backends/onnx-graph/external-data.js';
 import { defaultOpset, mergeBackboneHead } from '../../core/backends/onnx-graph/merge.js';
 import { decodeOnnx, encodeOnnx } from '../../core/backends/onnx-proto.js';
-import { isSketchboardError } from '../../core/errors.js';
-import { randomizeWeights, seededRandom, uniform, useCpuBackend } from '../export/helpers.js';
-import { denseHead, nchwBackbone } from './merge-fixtures.js';
+import { randomizeWeights, seededRandom, uniform } from '../export/helpers.js';
+import {
+  convGapBackbone,
+  denseHead,
+  expectInvalidModel,
+  nchwBackbone,
+  nchwBatch,
+  useScratchDir,
+} from './merge-fixtures.js';
 
 const { onnx } = onnxProto;
-let dir: string;
+const scratch = useScratchDir('merge-onnx-');
 
 /** Backbone: conv(4, 3×3, relu) named "dense" (to clash with the head's names) → GAP → [N, 4]. */
 function backboneModel(): tf.LayersModel {
-  const input = tf.input({ shape: [8, 8, 1], name: 'input' });
-  const conv = tf.layers
-    .conv2d({ filters: 4, kernelSize: 3, activation: 'relu', name: 'dense' })
-    .apply(input);
-  const gap = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(conv) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: input, outputs: gap, name: 'backbone' });
-  randomizeWeights(model, 11);
-  return model;
+  return convGapBackbone({ shape: [8, 8, 1], filters: 4, convName: 'dense', seed: 11 });
 }
 
 async function runOnnx(
@@ -37,23 +35,15 @@ async function runOnnx(
   dims: number[],
   extra?: [string, Uint8Array],
 ) {
-  await writeFile(path.join(dir, name), bytes);
-  if (extra) await writeFile(path.join(dir, extra[0]), extra[1]);
-  const model = await loadModel(dir, name, { executionProviders: ['cpu'], threads: 1 });
+  await writeFile(path.join(scratch.dir, name), bytes);
+  if (extra) await writeFile(path.join(scratch.dir, extra[0]), extra[1]);
+  const model = await loadModel(scratch.dir, name, { executionProviders: ['cpu'], threads: 1 });
   try {
     return await model.run({ data: x, dims });
   } finally {
     await model.dispose();
   }
 }
-
-beforeAll(async () => {
-  await useCpuBackend();
-  dir = await mkdtemp(path.join(tmpdir(), 'merge-onnx-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
 
 describe('mergeBackboneHead', () => {
   it('equals head(backbone(x)) in onnxruntime despite clashing names', async () => {
@@ -87,16 +77,8 @@ describe('mergeBackboneHead', () => {
     const { model, info } = mergeBackboneHead(bb, decodeOnnx(exportLayersModel(head), 'head'));
     expect(info).toMatchObject({ flattened: true, headPrefix: 'head2/', opset: 17 });
     expect(defaultOpset(model)).toBe(17);
-    const x = uniform(2 * 48, seededRandom(4), 0, 1);
+    const { x, feats } = nchwBatch(2, 4);
     const out = await runOnnx(encodeOnnx(model), 'nchw.onnx', x, [2, 3, 4, 4]);
-    // Features by hand: 2 × the mean of each 4×4 plane.
-    const feats = new Float32Array(6);
-    for (let n = 0; n < 2; n++)
-      for (let c = 0; c < 3; c++) {
-        let s = 0;
-        for (let k = 0; k < 16; k++) s += x[n * 48 + c * 16 + k];
-        feats[n * 3 + c] = (2 * s) / 16;
-      }
     const want = tf.tidy(() => head.predict(tf.tensor(feats, [2, 3])) as tf.Tensor);
     const expected = (await want.data()) as Float32Array;
     for (let i = 0; i < expected.length; i++) expect(out.data[i]).toBeCloseTo(expected[i], 4);
@@ -106,20 +88,16 @@ describe('mergeBackboneHead', () => {
 
   it('refuses a feature-size mismatch, a missing output and an opset it cannot reconcile', () => {
     const head = decodeOnnx(exportLayersModel(denseHead(5)), 'head');
-    const refuses = (f: () => unknown, text: RegExp) => {
-      try {
-        f();
-      } catch (err) {
-        expect(isSketchboardError(err, 'invalid_model')).toBe(true);
-        expect((err as Error).message).toMatch(text);
-        return;
-      }
-      throw new Error('expected a refusal');
-    };
-    refuses(() => mergeBackboneHead(nchwBackbone(13), head), /gives 3 features; the head expects 5/);
-    refuses(() => mergeBackboneHead(nchwBackbone(13), head, { backboneOutput: 'nope' }), /no output nope/);
+    expectInvalidModel(
+      () => mergeBackboneHead(nchwBackbone(13), head),
+      /gives 3 features; the head expects 5/,
+    );
+    expectInvalidModel(
+      () => mergeBackboneHead(nchwBackbone(13), head, { backboneOutput: 'nope' }),
+      /no output nope/,
+    );
     const head3 = decodeOnnx(exportLayersModel(denseHead(3)), 'head');
-    refuses(() => mergeBackboneHead(nchwBackbone(9), head3), /opset 9 is too old/);
+    expectInvalidModel(() => mergeBackboneHead(nchwBackbone(9), head3), /opset 9 is too old/);
   });
 });
 

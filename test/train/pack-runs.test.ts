@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InputSpec, inputKey, listLeaves } from '../../core/bundle/manifest.js';
 import { openBundle } from '../../core/bundle/open.js';
 import { command } from '../../core/cli/pack.js';
@@ -12,6 +12,7 @@ import { preprocessBatch } from '../../core/predict/preprocess.js';
 import { hardVote, type NodeResult, resultOf, softmax, softVote } from '../../core/predict/vote.js';
 import { buildFoldModel } from '../../core/train/networks.js';
 import { packRuns } from '../../core/train/pack-runs.js';
+import { captureOutput } from '../helpers/output.js';
 import {
   backboneModel,
   CLASS_NAMES,
@@ -165,22 +166,12 @@ describe('packRuns', () => {
 
 describe('sketchboard pack RUN_DIR...', () => {
   it('prints the tree and the checks; usage errors for bad flags', async () => {
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    try {
-      const code = await command.run([
-        path.join(work, 'cnn'),
-        '--vote',
-        'hard',
-        '--out',
-        path.join(work, 'cli.zip'),
-      ]);
-      expect(code).toBe(0);
-      const printed = write.mock.calls.map((c) => String(c[0])).join('');
-      expect(printed).toContain('hard vote of 3\n    cnn/fold0.onnx');
-      expect(printed).toContain(`checked 3 models: each gives [2, ${C}] on a dummy batch`);
-    } finally {
-      write.mockRestore();
-    }
+    const { result: code, out: printed } = await captureOutput(() =>
+      command.run([path.join(work, 'cnn'), '--vote', 'hard', '--out', path.join(work, 'cli.zip')]),
+    );
+    expect(code).toBe(0);
+    expect(printed).toContain('hard vote of 3\n    cnn/fold0.onnx');
+    expect(printed).toContain(`checked 3 models: each gives [2, ${C}] on a dummy batch`);
     const cnn = path.join(work, 'cnn');
     await expect(command.run([cnn, '--out', 'x.zip'])).rejects.toThrow(/--vote/);
     await expect(command.run([cnn, '--vote', 'mean', '--out', 'x.zip'])).rejects.toThrow(/soft or hard/);

@@ -2,7 +2,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inlineWeightBytes } from '../../core/backends/onnx-graph/external-data.js';
 import { decodeOnnx } from '../../core/backends/onnx-proto.js';
 import { listLeaves, parseManifest } from '../../core/bundle/manifest.js';
@@ -10,6 +10,7 @@ import { openBundle } from '../../core/bundle/open.js';
 import { command } from '../../core/cli/pack.js';
 import { exportHead } from '../../core/train/fold-export.js';
 import { packRuns, stageRuns } from '../../core/train/pack-runs.js';
+import { captureOutput } from '../helpers/output.js';
 import { fakeRun } from './pack-runs-fixtures.js';
 import { close, perFoldOutputs, runAll, sha, swapBackbone } from './pack-shared-helpers.js';
 
@@ -178,20 +179,10 @@ describe('pack: CNN runs and several backbones', () => {
   });
 
   it('the CLI prints each leaf with the output it reads', async () => {
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    try {
-      const code = await command.run([
-        run('eva-mlp3'),
-        '--vote',
-        'soft',
-        '--out',
-        path.join(work, 'cli.zip'),
-      ]);
-      expect(code).toBe(0);
-      const printed = write.mock.calls.map((c) => String(c[0])).join('');
-      expect(printed).toContain(`backbone-${bbSha.slice(0, 12)}/heads.onnx → eva-mlp3-fold1`);
-    } finally {
-      write.mockRestore();
-    }
+    const { result: code, out: printed } = await captureOutput(() =>
+      command.run([run('eva-mlp3'), '--vote', 'soft', '--out', path.join(work, 'cli.zip')]),
+    );
+    expect(code).toBe(0);
+    expect(printed).toContain(`backbone-${bbSha.slice(0, 12)}/heads.onnx → eva-mlp3-fold1`);
   });
 });

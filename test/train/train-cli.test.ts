@@ -1,20 +1,12 @@
 // `sketchboard train`: config-file and flag errors (exit 2), flags over the file, --fold, --parallel = sequential.
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readCheckpoint, readRun } from '../../core/train/run.js';
-import { removeDir, tempDir } from '../data/fixtures.js';
 import { runCli } from '../helpers/cli.js';
-import { maxDiff, tinyData } from './trainer-fixtures.js';
+import { maxDiff, useTinyRoot } from './trainer-fixtures.js';
 
-let root: string;
-let data: string;
-beforeAll(async () => {
-  root = await tempDir('sb-train-cli-');
-  data = path.join(root, 'data');
-  await tinyData(data);
-});
-afterAll(() => removeDir(root));
+const t = useTinyRoot('sb-train-cli-');
 
 /** Runs `sketchboard train ...args` in-process, capturing what it writes. */
 const cli = (args: string[]) => runCli(['train', ...args]);
@@ -23,7 +15,7 @@ const TINY = ['--folds', '2', '--size', '24', '--width', '4', '--batch-size', '4
 const TINY2 = [...TINY, '--epochs', '2', '--curriculum', 'flips', '--scheduler', 'step', '--lr', '0.01'];
 
 async function withConfig(name: string, body: unknown): Promise<string> {
-  const file = path.join(root, name);
+  const file = path.join(t.root, name);
   await writeFile(file, typeof body === 'string' ? body : JSON.stringify(body));
   return file;
 }
@@ -47,19 +39,19 @@ describe('train CLI errors', () => {
       `${label === 'unknown key' ? 'unknown' : label.replace(/ /g, '-')}.json`,
       body,
     );
-    const r = await cli(['--data', data, '--out', path.join(root, 'never'), '--config', file]);
+    const r = await cli(['--data', t.data, '--out', path.join(t.root, 'never'), '--config', file]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
   });
 
   it('refuses bad flags with exit 2 and creates nothing', async () => {
-    const out = path.join(root, 'never');
+    const out = path.join(t.root, 'never');
     for (const [args, message] of [
       [['--out', out], /missing required option --data/],
-      [['--data', data, '--out', out, '--epochs', 'x'], /--epochs must be an integer/],
-      [['--data', data, '--out', out, '--model', 'head'], /backbone: required when model is "head"/],
-      [['--data', data, '--out', out, '--fold', '5'], /--fold must be between 0 and 4/],
-      [['--data', data, '--out', out, '--optimizer', 'lion'], /optimizer\.kind/],
+      [['--data', t.data, '--out', out, '--epochs', 'x'], /--epochs must be an integer/],
+      [['--data', t.data, '--out', out, '--model', 'head'], /backbone: required when model is "head"/],
+      [['--data', t.data, '--out', out, '--fold', '5'], /--fold must be between 0 and 4/],
+      [['--data', t.data, '--out', out, '--optimizer', 'lion'], /optimizer\.kind/],
     ] as [string[], RegExp][]) {
       const r = await cli(args);
       expect(r.code, args.join(' ')).toBe(2);
@@ -81,9 +73,9 @@ describe('train CLI runs', () => {
         { from: 1, transforms: [{ kind: 'vflip' }], lrFactor: 0.5 },
       ],
     });
-    const out = path.join(root, 'one-fold');
+    const out = path.join(t.root, 'one-fold');
     const args = ['--config', file, ...TINY, '--epochs', '2', '--lr', '0.05', '--fold', '1'];
-    const r = await cli(['--data', data, '--out', out, ...args]);
+    const r = await cli(['--data', t.data, '--out', out, ...args]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     // LR = step schedule (0.05, then × 0.8) × the curriculum's factor (× 0.5 from the second stage).
@@ -105,11 +97,11 @@ describe('train CLI runs', () => {
   });
 
   it('--parallel 2 trains the folds in child processes with the same results as sequential training', async () => {
-    const seq = path.join(root, 'sequential');
-    const par = path.join(root, 'parallel');
-    const a = await cli(['--data', data, '--out', seq, ...TINY2]);
+    const seq = path.join(t.root, 'sequential');
+    const par = path.join(t.root, 'parallel');
+    const a = await cli(['--data', t.data, '--out', seq, ...TINY2]);
     expect(a.code).toBe(0);
-    const b = await cli(['--data', data, '--out', par, ...TINY2, '--parallel', '2']);
+    const b = await cli(['--data', t.data, '--out', par, ...TINY2, '--parallel', '2']);
     expect(b.err).not.toMatch(/failed|error/i);
     expect(b.code).toBe(0);
     for (const fold of [0, 1]) {

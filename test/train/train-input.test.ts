@@ -1,7 +1,7 @@
 // `train` input flags: --mean/--std/--layout reach run.json and the features, head defaults are the bundle format's, CNN --size defaults.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { INPUT_DEFAULTS } from '../../core/bundle/manifest.js';
 import { generateSketchDataset } from '../../core/data/generate.js';
 import {
@@ -13,21 +13,10 @@ import {
 import { backboneSpec, describeInput, FEATURES_DIR } from '../../core/train/features.js';
 import { prepareRun } from '../../core/train/prepare.js';
 import { readRun } from '../../core/train/run.js';
-import { removeDir, tempDir } from '../data/fixtures.js';
 import { runCli } from '../helpers/cli.js';
-import { tinyConfig, tinyData, writeBackbone } from './trainer-fixtures.js';
+import { tinyConfig, useTinyRoot } from './trainer-fixtures.js';
 
-let root: string;
-let data: string;
-let backbone: string;
-beforeAll(async () => {
-  root = await tempDir('sb-train-input-');
-  data = path.join(root, 'data');
-  await tinyData(data);
-  backbone = path.join(root, 'backbone.onnx');
-  await writeBackbone(backbone);
-});
-afterAll(() => removeDir(root));
+const t = useTinyRoot('sb-train-input-', { backbone: true });
 
 const head = (input: Record<string, unknown> = {}) =>
   resolveTrainConfig({ model: 'head', backbone: 'b.onnx', input });
@@ -86,13 +75,13 @@ describe('train --model head with --mean/--std/--layout', () => {
   const args = ['--model', 'head', '--backbone', '', '--folds', '2', '--fold', '0', '--epochs', '1'];
   const run = (out: string, extra: string[]) => {
     const a = [...args];
-    a[3] = backbone;
+    a[3] = t.backbone;
     return runCli([
       'train',
       '--data',
-      data,
+      t.data,
       '--out',
-      path.join(root, out),
+      path.join(t.root, out),
       ...a,
       '--curriculum',
       'none',
@@ -101,7 +90,7 @@ describe('train --model head with --mean/--std/--layout', () => {
   };
   /** The run's cached features: the input spec they were computed with, and the values. */
   const features = async (out: string) => {
-    const dir = path.join(root, out, FEATURES_DIR);
+    const dir = path.join(t.root, out, FEATURES_DIR);
     const [meta] = (await readdir(dir)).filter((f) => f.endsWith('.json'));
     const info = JSON.parse(await readFile(path.join(dir, meta), 'utf8')) as { input: unknown };
     return { input: info.input, values: await readFile(path.join(dir, meta.replace(/\.json$/, '.bin'))) };
@@ -112,7 +101,7 @@ describe('train --model head with --mean/--std/--layout', () => {
     expect(plain.err).toBe('');
     expect(plain.code).toBe(0);
     expect(plain.out).toMatch(/^backbone input: 24×24, 1 channel, NHWC, mean 0, std 1$/m);
-    const a = await readRun(path.join(root, 'head-default'));
+    const a = await readRun(path.join(t.root, 'head-default'));
     expect(a.model.input).toMatchObject({
       layout: 'NHWC',
       mean: [INPUT_DEFAULTS.mean],
@@ -122,7 +111,7 @@ describe('train --model head with --mean/--std/--layout', () => {
     const flagged = await run('head-flags', ['--mean', '0.2', '--std', '0.25', '--layout', 'NHWC']);
     expect(flagged.code).toBe(0);
     expect(flagged.out).toMatch(/^backbone input: 24×24, 1 channel, NHWC, mean 0.2, std 0.25$/m);
-    const b = await readRun(path.join(root, 'head-flags'));
+    const b = await readRun(path.join(t.root, 'head-flags'));
     expect(b.config.input).toMatchObject({ mean: [0.2], std: [0.25], layout: 'NHWC' });
     expect(b.model.input).toMatchObject({ mean: [0.2], std: [0.25], layout: 'NHWC' });
     // The features were computed from the flagged spec: other numbers than the defaults gave.
@@ -133,11 +122,11 @@ describe('train --model head with --mean/--std/--layout', () => {
     expect(fb.values.equals(fa.values)).toBe(false);
 
     // A config file with the same keys gives the same run.
-    const file = path.join(root, 'input.json');
+    const file = path.join(t.root, 'input.json');
     await writeFile(file, JSON.stringify({ input: { mean: [0.2], std: [0.25], layout: 'NHWC' } }));
     const fromFile = await run('head-file', ['--config', file]);
     expect(fromFile.code).toBe(0);
-    expect((await readRun(path.join(root, 'head-file'))).model.input).toEqual(b.model.input);
+    expect((await readRun(path.join(t.root, 'head-file'))).model.input).toEqual(b.model.input);
     expect((await features('head-file')).values.equals(fb.values)).toBe(true);
   }, 120_000);
 
@@ -158,7 +147,7 @@ describe('train --model head with --mean/--std/--layout', () => {
 
 describe('CNN --size default', () => {
   const prepare = async (name: string, side: number, size?: number) => {
-    const dir = path.join(root, `px${side}`);
+    const dir = path.join(t.root, `px${side}`);
     await generateSketchDataset({
       out: dir,
       classes: 2,
@@ -168,8 +157,8 @@ describe('CNN --size default', () => {
       size: side,
     });
     const config = tinyConfig({ input: size === undefined ? {} : { size } });
-    await prepareRun({ dataDir: dir, runDir: path.join(root, name), config, loadData: false });
-    return readRun(path.join(root, name));
+    await prepareRun({ dataDir: dir, runDir: path.join(t.root, name), config, loadData: false });
+    return readRun(path.join(t.root, name));
   };
 
   it('is the images’ own size below 64 (28×28 stays 28×28), 64 above, and --size wins', async () => {
@@ -181,11 +170,11 @@ describe('CNN --size default', () => {
   }, 60_000);
 
   it('reaches the CLI: `train` on a 28×28 set trains at 28×28', async () => {
-    const out = path.join(root, 'cnn-cli');
+    const out = path.join(t.root, 'cnn-cli');
     const r = await runCli([
       'train',
       '--data',
-      path.join(root, 'px28'),
+      path.join(t.root, 'px28'),
       '--out',
       out,
       '--folds',

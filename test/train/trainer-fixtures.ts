@@ -1,10 +1,13 @@
 // Fixtures for training tests: a tiny generated sketch set, a tiny run config, and a random conv backbone as ONNX.
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll } from 'vitest';
 import { exportLayersModel } from '../../core/backends/onnx-export/index.js';
 import { getTf } from '../../core/backends/tfjs.js';
 import { generateSketchDataset } from '../../core/data/generate.js';
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from '../../core/train/config-file.js';
+import { removeDir, tempDir } from '../data/fixtures.js';
 
 /** Image side of the tiny runs. */
 export const SIZE = 24;
@@ -12,6 +15,31 @@ export const SIZE = 24;
 /** 3 classes × 6 training images, 24 px: two folds of 9 items each. */
 export async function tinyData(out: string): Promise<void> {
   await generateSketchDataset({ out, classes: 3, trainPerClass: 6, testPerClass: 1, seed: 5, size: 32 });
+}
+
+/** A suite's temp root with the tiny set in `data` (and, when asked, a backbone at `backbone`); filled by beforeAll. */
+export type TinyRoot = { root: string; data: string; backbone: string };
+
+/**
+ * Registers the suite's hooks: a temp root `prefix…` with tinyData in `<root>/data` and, with `backbone`, a
+ * writeBackbone model at `<root>/backbone.onnx`; removed afterAll. Returns the live handle.
+ *
+ * @example
+ * const t = useTinyRoot('sb-trainer-'); it('...', () => prepareRun({ dataDir: t.data, ... }));
+ */
+export function useTinyRoot(prefix: string, opts: { backbone?: boolean } = {}): TinyRoot {
+  const t: TinyRoot = { root: '', data: '', backbone: '' };
+  beforeAll(async () => {
+    t.root = await tempDir(prefix);
+    t.data = path.join(t.root, 'data');
+    await tinyData(t.data);
+    if (opts.backbone) {
+      t.backbone = path.join(t.root, 'backbone.onnx');
+      await writeBackbone(t.backbone);
+    }
+  });
+  afterAll(() => (t.root ? removeDir(t.root) : undefined));
+  return t;
 }
 
 /** A CNN run small enough for tests: width 4, 24×24, batch 4, step LR, flips from epoch 0. */

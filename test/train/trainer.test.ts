@@ -2,7 +2,7 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readHistory } from '../../core/train/epoch.js';
 import { gatherImages, modelInput } from '../../core/train/images.js';
 import { buildFoldModel } from '../../core/train/networks.js';
@@ -10,24 +10,16 @@ import { prepareRun } from '../../core/train/prepare.js';
 import { foldDir, readCheckpoint, readOof, readRun } from '../../core/train/run.js';
 import { runSchedulerConfig } from '../../core/train/scheduler-config.js';
 import { trainFold } from '../../core/train/trainer.js';
-import { removeDir, tempDir } from '../data/fixtures.js';
-import { maxDiff, tinyConfig, tinyData, writeBackbone } from './trainer-fixtures.js';
+import { maxDiff, tinyConfig, useTinyRoot, writeBackbone } from './trainer-fixtures.js';
 
-let root: string;
-let data: string;
-beforeAll(async () => {
-  root = await tempDir('sb-trainer-');
-  data = path.join(root, 'data');
-  await tinyData(data);
-});
-afterAll(() => removeDir(root));
+const t = useTinyRoot('sb-trainer-');
 
 describe('CNN fold training', () => {
-  const straight = () => path.join(root, 'straight');
+  const straight = () => path.join(t.root, 'straight');
 
   it('writes the run folder; the best checkpoint and its OOF agree with the exported model', async () => {
     const runDir = straight();
-    const p = await prepareRun({ dataDir: data, runDir, config: tinyConfig() });
+    const p = await prepareRun({ dataDir: t.data, runDir, config: tinyConfig() });
     const lines: string[] = [];
     const done = await trainFold(p, 0, { onLine: (l) => lines.push(l) });
     expect(lines).toHaveLength(3);
@@ -68,14 +60,14 @@ describe('CNN fold training', () => {
   });
 
   it('resumes from the last checkpoint to the same result as a straight run', async () => {
-    const runDir = path.join(root, 'resumed');
-    const first = await prepareRun({ dataDir: data, runDir, config: tinyConfig({ epochs: 2 }) });
+    const runDir = path.join(t.root, 'resumed');
+    const first = await prepareRun({ dataDir: t.data, runDir, config: tinyConfig({ epochs: 2 }) });
     await trainFold(first, 0);
     await expect(trainFold(first, 0)).rejects.toThrow(/already holds a checkpoint: use --resume/);
-    await expect(prepareRun({ dataDir: data, runDir, config: tinyConfig({ seed: 4 }) })).rejects.toThrow(
+    await expect(prepareRun({ dataDir: t.data, runDir, config: tinyConfig({ seed: 4 }) })).rejects.toThrow(
       /holds a run with a different config/,
     );
-    const again = await prepareRun({ dataDir: data, runDir, config: tinyConfig() });
+    const again = await prepareRun({ dataDir: t.data, runDir, config: tinyConfig() });
     const lines: string[] = [];
     await trainFold(again, 0, { resume: true, onLine: (l) => lines.push(l) });
     expect(lines.map((l) => l.slice(0, 18))).toEqual(['fold 1/2 epoch 3/3']);
@@ -118,11 +110,11 @@ describe('run scheduler', () => {
 
 describe('head on a frozen ONNX backbone', () => {
   it('caches the features, reads the cache on the next run, and trains the head', async () => {
-    const backbone = path.join(root, 'backbone.onnx');
+    const backbone = path.join(t.root, 'backbone.onnx');
     await writeBackbone(backbone);
-    const runDir = path.join(root, 'head');
+    const runDir = path.join(t.root, 'head');
     const config = tinyConfig({ model: 'head', backbone, head: 'mlp3', curriculum: 'none', epochs: 2 });
-    const first = await prepareRun({ dataDir: data, runDir, config });
+    const first = await prepareRun({ dataDir: t.data, runDir, config });
     expect(first.features?.source).toBe('computed');
     expect(first.features?.dim).toBe(6);
     expect([first.images, first.backbone]).toEqual([null, null]);
@@ -141,14 +133,14 @@ describe('head on a frozen ONNX backbone', () => {
     const planted = Float32Array.from({ length: 18 * 6 }, (_, i) => i / 7);
     await writeFile(file, new Uint8Array(planted.buffer));
     const mtime = (await stat(file)).mtimeMs;
-    const second = await prepareRun({ dataDir: data, runDir, config });
+    const second = await prepareRun({ dataDir: t.data, runDir, config });
     expect(second.features?.source).toBe('cache');
     expect(Array.from(second.features?.features ?? [])).toEqual(Array.from(planted));
     expect(second.images).toBeNull();
     expect((await stat(file)).mtimeMs).toBe(mtime);
     await writeFile(file, original);
 
-    const third = await prepareRun({ dataDir: data, runDir, config });
+    const third = await prepareRun({ dataDir: t.data, runDir, config });
     const done = await trainFold(third, 1);
     expect(done.bestEpoch).toBeGreaterThanOrEqual(0);
     const model = await buildFoldModel(runDir, 1);
@@ -157,10 +149,10 @@ describe('head on a frozen ONNX backbone', () => {
   });
 
   it('recomputes features per augmented batch when the curriculum augments', async () => {
-    const backbone = path.join(root, 'backbone.onnx');
-    const runDir = path.join(root, 'head-aug');
+    const backbone = path.join(t.root, 'backbone.onnx');
+    const runDir = path.join(t.root, 'head-aug');
     const config = tinyConfig({ model: 'head', backbone, head: 'linear', curriculum: 'flips', epochs: 1 });
-    const p = await prepareRun({ dataDir: data, runDir, config });
+    const p = await prepareRun({ dataDir: t.data, runDir, config });
     expect(p.images?.n).toBe(18);
     const live = p.backbone as NonNullable<typeof p.backbone>;
     let calls = 0;

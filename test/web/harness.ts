@@ -3,15 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { settleThroughServices } from '../../bench/lib/board-writer.js';
 import { createApp } from '../../functions/http/app.js';
 import type { AppDeps } from '../../functions/http/context.js';
-import {
-  claimSubmission,
-  completeSubmission,
-  failSubmission,
-  type ServiceContext,
-  triggerSubmission,
-} from '../../functions/services/index.js';
+import type { ServiceContext } from '../../functions/services/index.js';
 import { type BlobStore, outputKey } from '../../functions/storage/blob.js';
 import { createLocalBlobStore } from '../../functions/storage/local.js';
 import { openTestServices } from '../helpers/db.js';
@@ -56,49 +51,43 @@ export type FakeScore = {
 };
 
 /** Trigger, claim and complete a submission through the services, with an output.csv blob. Returns its id. */
-export async function scoredSubmission(
+export function scoredSubmission(
   ctx: ServiceContext,
   blobs: BlobStore,
   team: { teamId: string; bundleId: string },
   score: FakeScore,
 ): Promise<string> {
-  const { submission } = await triggerSubmission(ctx, team);
-  const claim = await claimSubmission(ctx, submission.id);
-  if (!claim) throw new Error('could not claim the submission');
-  const key = outputKey(submission.id);
-  await blobs.putStream(key, Readable.from([Buffer.from('ID,image_path,target\ni0,img/0.png,0\n')]));
-  await completeSubmission(ctx, submission.id, claim.leaseToken, {
-    public: { correct: score.publicCorrect, total: 20 },
-    private: { correct: score.privateCorrect, total: 20 },
-    memberScores: score.members,
-    imagesPerSecond: 123.45,
-    runtime: {
-      backend: 'onnxruntime-node',
-      executionProvider: 'cpu',
-      versions: { 'onnxruntime-node': '1.30.0', node: 'v20.19.0' },
-      bundleSha256: 'b'.repeat(64),
-      datasetSha256: 'a'.repeat(64),
-    },
-    outputKey: key,
+  return settleThroughServices(ctx, team, async (id) => {
+    const key = outputKey(id);
+    await blobs.putStream(key, Readable.from([Buffer.from('ID,image_path,target\ni0,img/0.png,0\n')]));
+    return {
+      complete: {
+        public: { correct: score.publicCorrect, total: 20 },
+        private: { correct: score.privateCorrect, total: 20 },
+        memberScores: score.members,
+        imagesPerSecond: 123.45,
+        runtime: {
+          backend: 'onnxruntime-node',
+          executionProvider: 'cpu',
+          versions: { 'onnxruntime-node': '1.30.0', node: 'v20.19.0' },
+          bundleSha256: 'b'.repeat(64),
+          datasetSha256: 'a'.repeat(64),
+        },
+        outputKey: key,
+      },
+    };
   });
-  return submission.id;
 }
 
 /** Trigger, claim and fail a submission (the team's fault) with `message`. Returns its id. */
-export async function failedSubmission(
+export function failedSubmission(
   ctx: ServiceContext,
   team: { teamId: string; bundleId: string },
   message: string,
 ): Promise<string> {
-  const { submission } = await triggerSubmission(ctx, team);
-  const claim = await claimSubmission(ctx, submission.id);
-  if (!claim) throw new Error('could not claim the submission');
-  await failSubmission(ctx, submission.id, claim.leaseToken, {
-    code: 'model_output',
-    message,
-    isInfra: false,
-  });
-  return submission.id;
+  return settleThroughServices(ctx, team, () => ({
+    fail: { code: 'model_output', message, isInfra: false },
+  }));
 }
 
 /** POST an urlencoded form (same-origin unless `headers` say otherwise). */
@@ -115,6 +104,19 @@ export function postForm(
       body: new URLSearchParams(fields).toString(),
     }),
   );
+}
+
+/** POST the team page's final toggle for `submission`, signed in by `cookie` with the page's `csrf`; `extra` fields too. */
+export function postFinal(
+  h: WebHarness,
+  slug: string,
+  auth: { cookie: string; csrf: string },
+  submission: string,
+  selected: boolean,
+  extra: Record<string, string> = {},
+): Promise<Response> {
+  const fields = { csrf: auth.csrf, submission, selected: String(selected), ...extra };
+  return postForm(h, `/c/${slug}/team/final`, fields, { cookie: auth.cookie });
 }
 
 /** Sign in through the form; returns the `Cookie` header value to send afterwards. */

@@ -1,18 +1,14 @@
 // Page routes over the real app (app.request): happy paths and error pages.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  claimSubmission,
-  completeSubmission,
-  registerTeam,
-  triggerSubmission,
-} from '../../functions/services/index.js';
-import { addBundle, seedCompetition } from '../helpers/db.js';
+import { claimSubmission, completeSubmission, triggerSubmission } from '../../functions/services/index.js';
+import { addTeam, seedCompetition } from '../helpers/db.js';
 import {
   csrfOf,
   failedSubmission,
   HOST_TOKEN,
   openWebHarness,
   page,
+  postFinal,
   postForm,
   scoredSubmission,
   signIn,
@@ -41,8 +37,7 @@ beforeAll(async () => {
   const seed = await seedCompetition(h.ctx, { slug: 'pages-demo', title: 'Pages demo', finals: 1 });
   slug = seed.slug;
   a = seed;
-  const teamB = await registerTeam(h.ctx, slug, { name: 'Team B', members: ['cy'] });
-  b = { teamId: teamB.team.id, bundleId: await addBundle(h.ctx, teamB.team.id), token: teamB.token };
+  b = await addTeam(h.ctx, slug, { name: 'Team B', members: ['cy'] });
   const members = [
     { member: 'fold0', model: 'f0.onnx', publicAccuracy: 0.8, privateAccuracy: 0.45 },
     { member: 'fold1', model: 'f1.onnx', publicAccuracy: 0.85, privateAccuracy: 0.4 },
@@ -116,33 +111,18 @@ describe('pages: happy paths', () => {
     expect(before.html).not.toContain('http-equiv="refresh"');
 
     const csrf = csrfOf(before.html);
-    const sel = await postForm(
-      h,
-      `/c/${slug}/team/final`,
-      { csrf, submission: best, selected: 'true' },
-      { cookie },
-    );
+    const sel = await postFinal(h, slug, { cookie, csrf }, best, true);
     expect(sel.status).toBe(303);
     expect(sel.headers.get('location')).toBe(`/c/${slug}/team`);
     const after = await page(h, `/c/${slug}/team`, cookie);
     expect(after.html).toContain('1 of 1 selected');
     expect(rowOf(after.html, `/submissions/${best}`)).toContain('Unselect');
 
-    const over = await postForm(
-      h,
-      `/c/${slug}/team/final`,
-      { csrf, submission: second, selected: 'true' },
-      { cookie },
-    );
+    const over = await postFinal(h, slug, { cookie, csrf }, second, true);
     expect(over.status).toBe(409);
     expect(await over.text()).toContain('at most 1 finals; unselect one first');
 
-    const unsel = await postForm(
-      h,
-      `/c/${slug}/team/final`,
-      { csrf, submission: best, selected: 'false' },
-      { cookie },
-    );
+    const unsel = await postFinal(h, slug, { cookie, csrf }, best, false);
     expect(unsel.status).toBe(303);
     expect((await page(h, `/c/${slug}/team`, cookie)).html).toContain('0 of 1 selected');
   });
@@ -245,12 +225,7 @@ describe('pages: errors', () => {
     const { html } = await page(h, `/c/${slug}/team`, cookie);
     expect(html).toContain('finals are locked');
     expect(html).not.toContain('Select as final');
-    const res = await postForm(
-      h,
-      `/c/${slug}/team/final`,
-      { csrf, submission: second, selected: 'true' },
-      { cookie },
-    );
+    const res = await postFinal(h, slug, { cookie, csrf }, second, true);
     expect(res.status).toBe(409);
     expect(await res.text()).toContain('finals can only be changed before the end');
   });

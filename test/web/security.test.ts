@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../functions/http/context.js';
 import { requestId } from '../../functions/http/middleware/request-id.js';
 import { registerPages } from '../../functions/http/pages/index.js';
-import { getSubmission, registerTeam } from '../../functions/services/index.js';
-import { addBundle, seedCompetition } from '../helpers/db.js';
+import { getSubmission } from '../../functions/services/index.js';
+import { addTeam, seedCompetition } from '../helpers/db.js';
 import {
   csrfOf,
   failedSubmission,
@@ -34,8 +34,7 @@ beforeAll(async () => {
   const seed = await seedCompetition(h.ctx, { slug: 'sec-demo', title: 'Security & "friends"' });
   slug = seed.slug;
   other = seed;
-  const reg = await registerTeam(h.ctx, slug, { name: EVIL_TEAM, members: EVIL_MEMBERS });
-  evil = { teamId: reg.team.id, bundleId: await addBundle(h.ctx, reg.team.id), token: reg.token };
+  evil = await addTeam(h.ctx, slug, { name: EVIL_TEAM, members: EVIL_MEMBERS });
   const members = [{ member: '<b>m0</b>', model: 'a&b.onnx', publicAccuracy: 0.5, privateAccuracy: 0.5 }];
   evilSub = await scoredSubmission(h.ctx, h.blobs, evil, {
     publicCorrect: 15,

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { competitions, submissions } from '../../functions/db/schema.js';
 import { seedCompetition } from '../helpers/db.js';
-import { csrfOf, openWebHarness, page, postForm, signIn, type WebHarness } from './harness.js';
+import { csrfOf, openWebHarness, page, postFinal, signIn, type WebHarness } from './harness.js';
 
 const COUNT = 120;
 /** Every 4th submission is scored; the best public score sits on the last page. */
@@ -90,12 +90,7 @@ describe('the team page, paginated', () => {
   it('returns to the same page after a final is toggled there', async () => {
     const { html } = await page(h, `/c/${slug}/team?offset=100`, cookie);
     expect(html).toContain('name="offset" value="100"');
-    const res = await postForm(
-      h,
-      `/c/${slug}/team/final`,
-      { csrf: csrfOf(html), submission: ids[116], selected: 'false', offset: '100' },
-      { cookie },
-    );
+    const res = await postFinal(h, slug, { cookie, csrf: csrfOf(html) }, ids[116], false, { offset: '100' });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`/c/${slug}/team?offset=100`);
     expect((await page(h, `/c/${slug}/team`, cookie)).html).toContain('0 of 2 selected');
