@@ -120,7 +120,12 @@ export const competitionJson = z.object({
   phase: phaseSchema,
   dailyLimit: z.number().int(),
   finals: z.number().int(),
-  autoFinals: z.boolean().describe('without a selection, the best `finals` public submissions count'),
+  autoFinals: z
+    .boolean()
+    .default(true)
+    .describe(
+      'without a selection, the best `finals` public submissions count (on when a server does not say)',
+    ),
   publicFraction: z.number(),
   testItems: z.object({ public: z.number().int(), private: z.number().int() }),
   hideTestImages: z

@@ -1,9 +1,10 @@
 // Replacing a competition's test labels: every scored submission rescored from its stored output.csv, no inference.
-import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { mapLimit } from '../../core/data/io.js';
 import type { Tx } from '../db/client.js';
 import { competitions, type PreviousScores, standings, submissions, teams, testItems } from '../db/schema.js';
 import type { BlobStore } from '../storage/blob.js';
+import { loadAnswerKey } from './claims.js';
 import { competitionRow } from './competitions.js';
 import { nowOf, type ServiceContext } from './context.js';
 import { ServiceError } from './errors.js';
@@ -91,16 +92,7 @@ export async function replaceLabels(
   csv: string,
 ): Promise<LabelsResult> {
   const competition = await competitionRow(ctx, slug);
-  const items: KnownItem[] = await ctx.db
-    .select({
-      id: testItems.itemId,
-      imagePath: testItems.imagePath,
-      label: testItems.label,
-      split: testItems.split,
-    })
-    .from(testItems)
-    .where(eq(testItems.competitionId, competition.id))
-    .orderBy(asc(testItems.position));
+  const items: KnownItem[] = await loadAnswerKey(ctx, competition.id);
   const labels = checkLabels(csv, items, competition.classes);
   const relabelled = items.map((i) => ({ ...i, label: labels.get(i.id) ?? i.label }));
   const relabels = relabelled.filter((item, k) => item.label !== items[k].label);

@@ -37,7 +37,7 @@ describe('usage errors exit 2 with the reason, then the usage', () => {
       ['register', 'c', '--team', 'T', '--member', 'm', '--server', 'ftp://h'],
       '--server must be an http:// or https:// URL, got "ftp://h"',
     ],
-    [['submit'], 'missing BUNDLE (the bundle zip or folder to submit)'],
+    [['submit'], 'missing BUNDLE (the bundle zip or folder, or an output.csv, to submit)'],
     [['submit', 'b.zip'], 'missing required option --competition', { token: 't' }],
     [
       ['submit', 'b.zip', '--competition', 'c', '--timeout', 'soon'],
